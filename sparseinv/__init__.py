@@ -1,0 +1,43 @@
+"""sparseinv: sparse inversion with one λ or one λ per group."""
+
+from sparseinv import metrics, problems
+from sparseinv.groups import Groups
+from sparseinv.objective import (
+    from_pylops_eps,
+    from_sklearn_alpha,
+    lam_max,
+    objective,
+    to_pylops_eps,
+    to_sklearn_alpha,
+)
+from sparseinv.operators import as_operator, lipschitz
+from sparseinv.penalties import L0, L1, L2, PENALTIES, Penalty
+from sparseinv.result import ConvergenceWarning, SolveResult
+from sparseinv.solvers.irls import irls
+from sparseinv.solvers.proximal_gradient import fista, ista
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "L0",
+    "L1",
+    "L2",
+    "PENALTIES",
+    "ConvergenceWarning",
+    "Groups",
+    "Penalty",
+    "SolveResult",
+    "as_operator",
+    "fista",
+    "from_pylops_eps",
+    "from_sklearn_alpha",
+    "irls",
+    "ista",
+    "lam_max",
+    "lipschitz",
+    "metrics",
+    "objective",
+    "problems",
+    "to_pylops_eps",
+    "to_sklearn_alpha",
+]

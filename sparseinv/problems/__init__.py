@@ -1,0 +1,37 @@
+"""Test problems for sparse inversion: synthetic, real (ECG) and seismic.
+
+Every generator returns a :class:`Problem` (``A``, ``b``, ``x_true``, ``groups``,
+``noise_std``...), is deterministic for a given ``rng`` seed and solves in seconds with
+its default sizes.
+"""
+
+from sparseinv.problems._problem import Problem, add_noise
+from sparseinv.problems.seismic import (
+    radon_two_dictionary,
+    spike_deconvolution,
+    trace_interpolation,
+)
+from sparseinv.problems.signals import (
+    block_sparse,
+    compressed_sensing,
+    density_contrast,
+    ecg,
+    layers,
+    size_only,
+    spikes_and_cosines,
+)
+
+__all__ = [
+    "Problem",
+    "add_noise",
+    "block_sparse",
+    "compressed_sensing",
+    "density_contrast",
+    "ecg",
+    "layers",
+    "radon_two_dictionary",
+    "size_only",
+    "spike_deconvolution",
+    "spikes_and_cosines",
+    "trace_interpolation",
+]
