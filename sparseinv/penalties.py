@@ -448,7 +448,7 @@ class L1(Penalty):
         >>> from sparseinv import L1
         >>> b = np.array([3.0, 0.5]); x = np.array([2.0, 0.0])  # the solution for A = I
         >>> r = b - x
-        >>> L1(1.0).dual_value(b, r, r), 0.5 * r @ r + L1(1.0).value(x)  # zero gap
+        >>> L1(1.0).dual_value(b, r, r), float(0.5 * r @ r + L1(1.0).value(x))  # zero gap
         (2.625, 2.625)
         """
         xp = get_array_module(residual)
