@@ -55,7 +55,7 @@ class SolveResult:
     >>> import numpy as np, sparseinv as si
     >>> res = si.fista(np.eye(3), np.array([3.0, 0.5, -2.0]), si.L1(1.0))
     >>> res.x.tolist(), res.converged, res.objective
-    ([2.0, 0.0, -1.0], True, 3.125)
+    ([2.0, 0.0, -1.0], True, 4.125)
     """
 
     x: Any
