@@ -11,10 +11,10 @@ from sparseinv.objective import (
     to_sklearn_alpha,
 )
 from sparseinv.operators import as_operator, lipschitz
-from sparseinv.penalties import L0, L1, L2, PENALTIES, Penalty
+from sparseinv.paths import PathResult, lambda_path
+from sparseinv.penalties import L0, L1, L2, PENALTIES, Penalty, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
-from sparseinv.solvers.irls import irls
-from sparseinv.solvers.proximal_gradient import fista, ista
+from sparseinv.solvers import SOLVERS, fista, irls, ista, resolve_solver
 
 __version__ = "0.1.0"
 
@@ -23,6 +23,8 @@ __all__ = [
     "L1",
     "L2",
     "PENALTIES",
+    "SOLVERS",
+    "PathResult",
     "ConvergenceWarning",
     "Groups",
     "Penalty",
@@ -34,10 +36,13 @@ __all__ = [
     "irls",
     "ista",
     "lam_max",
+    "lambda_path",
     "lipschitz",
     "metrics",
     "objective",
+    "penalty_type",
     "problems",
+    "resolve_solver",
     "to_pylops_eps",
     "to_sklearn_alpha",
 ]

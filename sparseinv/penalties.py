@@ -24,7 +24,7 @@ from pylops.utils.backend import get_array_module
 from sparseinv._validation import check_lam_values
 from sparseinv.groups import Groups
 
-__all__ = ["L0", "L1", "L2", "PENALTIES", "Penalty"]
+__all__ = ["L0", "L1", "L2", "PENALTIES", "Penalty", "penalty_type"]
 
 Array = Any  # numpy or cupy array
 
@@ -522,3 +522,28 @@ class L2(Penalty):
 
 #: every penalty type, for contract tests and tables
 PENALTIES: tuple[type[Penalty], ...] = (L0, L1, L2)
+
+
+def penalty_type(penalty: str | type[Penalty]) -> type[Penalty]:
+    """The penalty class for a name in :data:`PENALTIES` (``"l0"``, ``"l1"``, ``"l2"``) or a class.
+
+    Parameters
+    ----------
+    penalty : str or Penalty subclass
+        Name (case-insensitive) or class.
+
+    Returns
+    -------
+    type
+
+    Examples
+    --------
+    >>> penalty_type("L1").__name__
+    'L1'
+    """
+    if isinstance(penalty, type) and issubclass(penalty, Penalty):
+        return penalty
+    names = {cls.name: cls for cls in PENALTIES}
+    if isinstance(penalty, str) and penalty.lower() in names:
+        return names[penalty.lower()]
+    raise ValueError(f"penalty must be one of {sorted(names)} or a Penalty class; got {penalty!r}")
