@@ -17,18 +17,18 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-import numpy as np  # noqa: E402
-import pylops  # noqa: E402
-from pylops.optimization.sparsity import fista as pylops_fista  # noqa: E402
+import numpy as np
+import pylops
+from pylops.optimization.sparsity import fista as pylops_fista
 
-import sparseinv as si  # noqa: E402
+import sparseinv as si
 
 TARGET = 1e-6
 
@@ -54,7 +54,7 @@ def problem_cs(rng: np.random.Generator) -> Problem:
 
 def problem_deconv(rng: np.random.Generator, dt: float = 0.002) -> Problem:
     nt, f0 = 4000, 30.0
-    t = np.arange(int(round(0.08 / dt)) + 1) * dt
+    t = np.arange(round(0.08 / dt) + 1) * dt
     wav, _, center = pylops.utils.wavelets.ricker(t, f0=f0)
     Op = pylops.signalprocessing.Convolve1D(nt, h=wav, offset=center)
     x = np.zeros(nt)
@@ -67,11 +67,11 @@ def problem_deconv(rng: np.random.Generator, dt: float = 0.002) -> Problem:
 def problem_fk(rng: np.random.Generator) -> Problem:
     nx, nt, dt = 128, 256, 0.004
     t = np.arange(nt) * dt
-    wav, _, center = pylops.utils.wavelets.ricker(t[:41], f0=20.0)
+    wav = pylops.utils.wavelets.ricker(t[:41], f0=20.0)[0]
     d = np.zeros((nx, nt))
     for slope, t0, amp in ((0.4e-3, 0.2, 1.0), (-0.2e-3, 0.5, -0.7), (0.9e-3, 0.1, 0.5)):
         for ix in range(nx):
-            it = int(round((t0 + slope * ix * 10) / dt))
+            it = round((t0 + slope * ix * 10) / dt)
             if 0 <= it < nt:
                 d[ix, it] += amp
     d = np.apply_along_axis(lambda tr: np.convolve(tr, wav, mode="same"), 1, d)

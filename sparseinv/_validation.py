@@ -81,7 +81,7 @@ def check_lam_values(lam: Any, name: str = "lam") -> float | NDArray[np.float64]
 
 
 def check_vector(value: Any, name: str, size: int, xp: Any) -> Any:
-    """A finite 1-D view of ``value`` with ``size`` entries (any shape of that size is flattened)."""
+    """A finite 1-D view of ``value`` with ``size`` entries (other shapes are flattened)."""
     if not hasattr(value, "shape") or not hasattr(value, "dtype"):
         value = np.asarray(value)
     if value.dtype == object or not (

@@ -57,7 +57,8 @@ class Groups:
         indices = as_int_array(indices, "indices")
         if offsets.size < 2 or offsets[0] != 0:
             raise ValueError(
-                f"offsets must start at 0 and hold n_groups + 1 >= 2 entries; got {offsets.tolist()}"
+                "offsets must start at 0 and hold n_groups + 1 >= 2 entries; "
+                f"got {offsets.tolist()}"
             )
         if offsets[-1] != indices.size:
             raise ValueError(

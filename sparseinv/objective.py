@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pylops.utils.backend import get_array_module
 
-from sparseinv._validation import check_positive_number
+from sparseinv._validation import check_positive_number, check_vector
 from sparseinv.groups import Groups
 from sparseinv.operators import as_operator
 from sparseinv.penalties import Penalty
@@ -75,8 +76,11 @@ def objective(A: Any, b: Any, penalty: Penalty, x: Any) -> float:
     0.5
     """
     op = as_operator(A)
-    r = op.matvec(np.asarray(x) if isinstance(x, list) else x) - b.reshape(-1)
-    return 0.5 * float(np.real(np.vdot(r, r))) + penalty.value(x)
+    xp = get_array_module(b) if hasattr(b, "shape") else np
+    b = check_vector(b, "b", op.shape[0], xp)
+    x = check_vector(x, "x", op.shape[1], xp)
+    r = op.matvec(x) - b
+    return 0.5 * float(xp.vdot(r, r).real) + penalty.value(x)
 
 
 def to_pylops_eps(lam: float) -> float:
@@ -194,8 +198,6 @@ def lam_max(A: Any, b: Any, groups: Groups | None = None) -> float | NDArray[np.
     >>> si.lam_max(np.eye(3), np.array([1.0, -4.0, 2.0]), si.Groups.from_sizes([2, 1])).tolist()
     [4.0, 2.0]
     """
-    from pylops.utils.backend import get_array_module
-
     op = as_operator(A)
     if not hasattr(b, "shape"):
         b = np.asarray(b)

@@ -43,7 +43,7 @@ class CountingOperator:
     ([1.0, 1.0, 1.0], 1)
     """
 
-    __slots__ = ("_forward", "_adjoint", "dtype", "n_matvec", "n_rmatvec", "operator", "shape")
+    __slots__ = ("_adjoint", "_forward", "dtype", "n_matvec", "n_rmatvec", "operator", "shape")
 
     def __init__(self, A: Any) -> None:
         shape = getattr(A, "shape", None)

@@ -1,4 +1,4 @@
-r"""Penalties :math:`\sum_i \lambda_i R(x_i)`: L0, L1 and L2 with one, per-group or per-coefficient λ.
+r"""Penalties :math:`\sum_i \lambda_i R(x_i)`: L0, L1, L2 with one, per-group or per-coefficient λ.
 
 Each penalty is a small immutable object. Its λ is a single number, one value per
 group of a :class:`~sparseinv.Groups`, or one value per coefficient. The objective
@@ -156,13 +156,18 @@ class Penalty(abc.ABC):
                 f"penalty {what} cover {own} coefficients but A has {n_features} columns"
             )
 
-    def on(self, xp: Any) -> Penalty:
-        """A copy whose per-coefficient λ lives on array module ``xp`` (no-op for numpy).
+    def on(self, xp: Any, dtype: Any = None) -> Penalty:
+        """A copy whose per-coefficient λ lives on array module ``xp`` with the real ``dtype``.
+
+        Solvers call this once so that the prox neither moves λ between devices nor
+        promotes float32 iterates to float64.
 
         Parameters
         ----------
         xp : module
             numpy or cupy.
+        dtype : dtype, optional
+            dtype of the iterates; λ takes its real counterpart.
 
         Returns
         -------
@@ -172,14 +177,17 @@ class Penalty(abc.ABC):
         --------
         >>> import numpy as np
         >>> from sparseinv import L1
-        >>> L1(1.0).on(np).lam
-        1.0
+        >>> L1([1.0, 2.0]).on(np, np.complex64).coef_lam.dtype
+        dtype('float32')
         """
-        if isinstance(self._coef, float) or xp is np:
+        if isinstance(self._coef, float):
+            return self
+        real = np.float64 if dtype is None else np.empty(0, dtype=dtype).real.dtype
+        if xp is np and self._coef.dtype == real:
             return self
         clone = object.__new__(type(self))
         clone._lam, clone._groups = self._lam, self._groups
-        clone._coef = xp.asarray(self._coef)
+        clone._coef = xp.asarray(self._coef, dtype=real)
         return clone
 
     def __repr__(self) -> str:
@@ -242,7 +250,7 @@ class Penalty(abc.ABC):
 
     @abc.abstractmethod
     def subdiff_distance(self, x: Array, grad: Array) -> Array:
-        r"""Per-coefficient distance from :math:`-\nabla f(x)` to :math:`\partial(\lambda_i R)(x_i)`.
+        r"""Per-coefficient distance of :math:`-\nabla f(x)` to :math:`\partial(\lambda_i R)(x_i)`.
 
         Parameters
         ----------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from sparseinv.result import SolveResult
 from sparseinv.solvers.irls import irls
 from sparseinv.solvers.proximal_gradient import fista, ista

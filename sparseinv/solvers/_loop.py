@@ -31,8 +31,8 @@ _SAFETY = 0.9  # a failed test sets step = _SAFETY / (observed curvature)
 _PATIENCE = 5  # iterations with an unchanged support before a CG refinement
 _CG_MAX_ITER = 500
 _CG_RTOL = 1e-10
-_POWER_ITER = 10
-_STREAK = 5  # accepted steps in a row before the step may grow again  # the step estimate only needs the scale: backtracking guards it
+_POWER_ITER = 10  # the step estimate only needs the scale: backtracking guards it
+_STREAK = 5  # accepted steps in a row before the step may grow again
 
 
 class PGState(NamedTuple):
@@ -98,7 +98,7 @@ def run_proximal_gradient(
     unchanged = 0
     refine = refine and pen.restricted_quadratic(state.x) is not None
     k = 0
-    for k in range(1, max_iter + 1):  # noqa: B007
+    for k in range(1, max_iter + 1):
         refined = refine and unchanged >= _PATIENCE
         if refined:
             new, optimality = _refine(state, prob)
@@ -230,7 +230,7 @@ def _refine(state: PGState, prob: _Problem) -> tuple[PGState, float]:
     x, Ax = state.x, state.Ax
     quad = pen.restricted_quadratic(x)
     grad = state.grad if state.grad is not None else op.rmatvec(Ax - b)
-    if quad is not None:  # noqa: SIM102
+    if quad is not None:
         free, pen_grad, hess = quad
         offset = pen_grad - hess * x  # penalty gradient = offset + hess·x on the free set
         signs = xp.sign(x)

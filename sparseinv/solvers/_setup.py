@@ -49,7 +49,9 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
         start = flat.astype(np.result_type(dtype, flat.dtype), copy=True)
     if b.dtype.kind not in "fc":
         b = b.astype(dtype)
-    return Setup(op=op, b=b, x0=start, penalty=penalty.on(xp), xp=xp, dtype=start.dtype)
+    return Setup(
+        op=op, b=b, x0=start, penalty=penalty.on(xp, start.dtype), xp=xp, dtype=start.dtype
+    )
 
 
 def check_options(

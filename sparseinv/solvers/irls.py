@@ -201,7 +201,7 @@ def _reweighted(
     polish: bool,
 ) -> SolveResult:
     op, b, xp, pen = setup.op, setup.b, setup.xp, setup.penalty
-    m, n = op.shape
+    m = op.shape[0]
     x = setup.x0
     Ax = op.matvec(x) if bool(xp.any(x != 0)) else xp.zeros(m, dtype=setup.dtype)
     F = 0.5 * _sq(xp, Ax - b) + pen.value(x)
@@ -220,7 +220,7 @@ def _reweighted(
     stop_reason = "max_iter"
     change = math.inf
     k = 0
-    for k in range(1, max_iter + 1):  # noqa: B007
+    for k in range(1, max_iter + 1):
         # settle at each ε until x moves by less than ε/ε0/100 (ε² in Chartrand & Yin)
         settle = eps / eps0 / 100
         d = pen.irls_weights(x, eps)

@@ -40,7 +40,8 @@ _SHARED_NOTES = r"""
       rescaling of the residual (:meth:`sparseinv.L1.dual_value`). It bounds the
       relative suboptimality: :math:`(F(x_k) - F^\star)/F(x_k) \le` ``tol``.
     - L0, L2 (and L1 with some :math:`\lambda_i = 0`): the relative fixed-point residual
-      :math:`\|x^+ - y\| / \max(\|x^+\|, \|y\|)` with :math:`x^+ = \operatorname{prox}(y - t\nabla f(y))`.
+      :math:`\|x^+ - y\| / \max(\|x^+\|, \|y\|)`, where
+      :math:`x^+ = \operatorname{prox}(y - t\nabla f(y))`.
 
     ``tol=0`` runs ``max_iter`` iterations and does not warn. Reaching
     ``max_iter`` otherwise gives ``converged=False``, ``stop_reason="max_iter"`` and a

@@ -1,0 +1,86 @@
+"""Groups: construction, partition checks, maps."""
+
+import numpy as np
+import pytest
+
+import sparseinv as si
+
+
+def test_from_sizes_layout():
+    g = si.Groups.from_sizes([3, 1, 2])
+    assert g.n_groups == 3 and g.n_features == 6
+    assert g.sizes.tolist() == [3, 1, 2]
+    assert g.offsets.tolist() == [0, 3, 4, 6]
+    assert g.membership.tolist() == [0, 0, 0, 1, 2, 2]
+    assert g.group(2).tolist() == [4, 5]
+    assert g.labels == (0, 1, 2)
+
+
+def test_from_labels_orders_groups_by_first_appearance():
+    g = si.Groups.from_labels(["b", "a", "b", "c", "a"])
+    assert g.labels == ("b", "a", "c")
+    assert g.group(0).tolist() == [0, 2]
+    assert g.group(1).tolist() == [1, 4]
+    assert g.expand([1.0, 2.0, 3.0]).tolist() == [1.0, 2.0, 1.0, 3.0, 2.0]
+
+
+def test_from_labels_accepts_numpy_and_tuples():
+    g = si.Groups.from_labels(np.array([2, 2, 7]))
+    assert g.labels == (2, 7)
+    g = si.Groups.from_labels([(0, 1), (0, 1), (1, 0)])
+    assert g.sizes.tolist() == [2, 1]
+
+
+def test_expand_and_sum_and_norms_agree_with_loops():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, 50)
+    labels[:4] = [0, 1, 2, 3]
+    g = si.Groups.from_labels(labels)
+    x = rng.standard_normal(50) + 1j * rng.standard_normal(50)
+    for k, lab in enumerate(g.labels):
+        members = np.flatnonzero(labels == lab)
+        assert g.group(k).tolist() == members.tolist()
+        assert np.isclose(g.sum(x)[k], x[members].sum())
+        assert np.isclose(g.norms(x)[k], np.linalg.norm(x[members]))
+    values = np.arange(4.0)
+    assert np.array_equal(g.expand(values), values[g.membership])
+
+
+@pytest.mark.parametrize(
+    ("groups", "match"),
+    [
+        ([[0, 1], [1, 2]], "partition"),  # overlap
+        ([[0], [2]], "partition"),  # gap
+        ([[0, 1], []], "empty"),
+        ([[0, 1], [5]], "partition"),  # out of range
+    ],
+)
+def test_from_indices_rejects_non_partitions(groups, match):
+    with pytest.raises(ValueError, match=match):
+        si.Groups.from_indices(groups)
+
+
+@pytest.mark.parametrize("sizes", [[], [2, 0], [3, -1]])
+def test_from_sizes_rejects_non_positive(sizes):
+    with pytest.raises(ValueError, match="sizes"):
+        si.Groups.from_sizes(sizes)
+
+
+def test_rejects_bad_types_and_lengths():
+    with pytest.raises(TypeError, match="sizes"):
+        si.Groups.from_sizes([1.5, 2])
+    with pytest.raises(ValueError, match="labels"):
+        si.Groups.from_labels([])
+    with pytest.raises(ValueError, match="one label per group"):
+        si.Groups([0, 2], [0, 1], labels=["a", "b"])
+    with pytest.raises(ValueError, match="one value per group"):
+        si.Groups.from_sizes([2, 2]).expand([1.0, 2.0, 3.0])
+
+
+def test_arrays_are_read_only_and_equality():
+    g = si.Groups.from_sizes([2, 2])
+    with pytest.raises(ValueError):
+        g.indices[0] = 3
+    assert g == si.Groups.from_labels([0, 0, 1, 1])
+    assert g != si.Groups.from_labels([0, 1, 0, 1])
+    assert hash(g) == hash(si.Groups.from_sizes([2, 2]))
