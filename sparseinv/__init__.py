@@ -1,6 +1,7 @@
 """sparseinv: sparse inversion with one λ or one λ per group."""
 
 from sparseinv import metrics, problems
+from sparseinv.compare import Comparison, compare
 from sparseinv.groups import Groups
 from sparseinv.objective import (
     from_pylops_eps,
@@ -14,7 +15,16 @@ from sparseinv.operators import as_operator, lipschitz
 from sparseinv.paths import PathResult, lambda_path
 from sparseinv.penalties import L0, L1, L2, PENALTIES, Penalty, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
+from sparseinv.selection import (
+    GroupLambdaSelection,
+    LambdaSelection,
+    NoiseEstimate,
+    estimate_noise_std,
+    select_group_lambdas,
+    select_lambda,
+)
 from sparseinv.solvers import SOLVERS, fista, irls, ista, resolve_solver
+from sparseinv.weights import group_weights
 
 __version__ = "0.1.0"
 
@@ -25,14 +35,21 @@ __all__ = [
     "PENALTIES",
     "SOLVERS",
     "PathResult",
+    "Comparison",
     "ConvergenceWarning",
+    "GroupLambdaSelection",
     "Groups",
+    "LambdaSelection",
+    "NoiseEstimate",
     "Penalty",
     "SolveResult",
     "as_operator",
+    "compare",
+    "estimate_noise_std",
     "fista",
     "from_pylops_eps",
     "from_sklearn_alpha",
+    "group_weights",
     "irls",
     "ista",
     "lam_max",
@@ -43,6 +60,8 @@ __all__ = [
     "penalty_type",
     "problems",
     "resolve_solver",
+    "select_group_lambdas",
+    "select_lambda",
     "to_pylops_eps",
     "to_sklearn_alpha",
 ]

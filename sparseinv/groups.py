@@ -14,7 +14,7 @@ __all__ = ["Groups"]
 
 
 class Groups:
-    """A partition of the coefficients ``0 .. n_features - 1`` into groups.
+    """A partition of the ``n_features`` coefficients into groups.
 
     Group ``g`` holds the coefficients ``indices[offsets[g]:offsets[g + 1]]``,
     the layout skglm calls ``grp_ptr`` / ``grp_indices``. Build one with

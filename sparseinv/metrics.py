@@ -169,9 +169,11 @@ def support(
 
     Returns
     -------
-    true_support, estimated_support : ndarray of bool
-        :math:`|x_{\text{true}, i}| > \tau` and :math:`|x_i| > \tau`, flattened (on
-        the array module of the inputs).
+    true_support : ndarray of bool
+        :math:`|x_{\text{true}, i}| > \tau`, flattened (on the array module of the
+        inputs).
+    estimated_support : ndarray of bool
+        :math:`|x_i| > \tau`, flattened (on the array module of the inputs).
 
     Notes
     -----

@@ -18,14 +18,14 @@ where :math:`\lambda_i \ge 0` is one number, one value per group of coefficients
 
 The peers write the same problem with other constants:
 
-=========================================  =========================================
-peer                                       its parameter for our λ
-=========================================  =========================================
-pylops ``ista``/``fista`` (``eps``)        ``eps = 2 λ`` (it thresholds at eps·step/2)
-scikit-learn ``Lasso`` (``alpha``)         ``alpha = λ / n_samples``
-skglm / celer ``Lasso`` (``alpha``)        ``alpha = λ / n_samples``
-pyproximal ``L1(sigma)`` with ``L2(Op,b)``  ``sigma = λ``
-=========================================  =========================================
+============================================  ==============================================
+peer                                          its parameter for our λ
+============================================  ==============================================
+pylops ``ista``/``fista`` (``eps``)           ``eps = 2 λ`` (it thresholds at eps·step/2)
+scikit-learn ``Lasso`` (``alpha``)            ``alpha = λ / n_samples``
+skglm / celer ``Lasso`` (``alpha``)           ``alpha = λ / n_samples``
+pyproximal ``L1(sigma)`` with ``L2(Op, b)``   ``sigma = λ``
+============================================  ==============================================
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def objective(A: Any, b: Any, penalty: Penalty, x: Any) -> float:
 
 
 def to_pylops_eps(lam: float) -> float:
-    """pylops ``ista``/``fista`` ``eps`` for our λ: ``eps = 2 λ``.
+    """Convert our λ to pylops' ``ista``/``fista`` ``eps``: ``eps = 2 λ``.
 
     Parameters
     ----------
@@ -124,7 +124,7 @@ def from_pylops_eps(eps: float) -> float:
 
 
 def to_sklearn_alpha(lam: float, n_samples: int) -> float:
-    """scikit-learn / skglm / celer ``alpha`` for our λ: ``alpha = λ / n_samples``.
+    """Convert our λ to the scikit-learn / skglm / celer ``alpha``: ``alpha = λ / n_samples``.
 
     Parameters
     ----------

@@ -58,6 +58,18 @@ class Penalty(abc.ABC):
     coefficient (when both lengths agree, per group). Without ``groups`` an array is
     one value per coefficient. λ is copied on construction; the caller's array
     is never modified.
+
+    Examples
+    --------
+    The concrete penalties are :class:`L0`, :class:`L1` and :class:`L2`:
+
+    >>> import numpy as np
+    >>> from sparseinv import L1, Groups, Penalty
+    >>> pen = L1([0.5, 2.0], groups=Groups.from_sizes([2, 1]))
+    >>> isinstance(pen, Penalty), pen.coef_lam.tolist()
+    (True, [0.5, 0.5, 2.0])
+    >>> pen.value(np.array([1.0, -1.0, 1.0]))
+    3.0
     """
 
     __slots__ = ("_coef", "_groups", "_lam")
@@ -96,7 +108,7 @@ class Penalty(abc.ABC):
     # ------------------------------------------------------------------ description
     @property
     def lam(self) -> float | NDArray[np.float64]:
-        """λ as given: a float, one value per group or one per coefficient (read-only)."""
+        """The λ as given: a float, one value per group or one per coefficient (read-only)."""
         return self._lam
 
     @property
@@ -106,7 +118,7 @@ class Penalty(abc.ABC):
 
     @property
     def coef_lam(self) -> float | NDArray[np.float64]:
-        """λ per coefficient: a float when λ is one number, else an array (read-only)."""
+        """The λ of each coefficient: a float when λ is one number, else an array (read-only)."""
         return self._coef
 
     @property

@@ -17,7 +17,19 @@ STOP_REASONS = ("converged", "max_iter", "diverged", "callback")
 
 
 class ConvergenceWarning(UserWarning):
-    """A solve stopped before its optimality measure reached ``tol``, or diverged."""
+    """A solve stopped before its optimality measure reached ``tol``, or diverged.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np, sparseinv as si
+    >>> A = np.random.default_rng(0).standard_normal((20, 50))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = si.ista(A, A[:, 0], si.L1(0.01), max_iter=2)
+    >>> res.stop_reason, caught[0].category.__name__
+    ('max_iter', 'ConvergenceWarning')
+    """
 
 
 @dataclass(frozen=True)

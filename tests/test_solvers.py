@@ -269,12 +269,12 @@ def test_fista_beats_ista_and_restart_and_refinement_help_when_ill_conditioned()
         return res.objective - f_star
 
     ista = gap_after(si.ista)
-    plain = gap_after(si.fista, refine=False, restart=False)
-    restarted = gap_after(si.fista, refine=False)
-    assert restarted < 1e-3 * plain < 1e-3 * ista
+    plain = gap_after(si.fista, refine=False, restart=False, anderson=False)
+    restarted = gap_after(si.fista, refine=False, anderson=False)
+    assert restarted < 1e-2 * plain and plain < 1e-2 * ista
     # the support refinement certifies the optimum in far fewer iterations
     refined = si.fista(A, b, pen, tol=1e-8, max_iter=20000)
-    unrefined = si.fista(A, b, pen, tol=1e-8, max_iter=20000, refine=False)
+    unrefined = si.fista(A, b, pen, tol=1e-8, max_iter=20000, refine=False, anderson=False)
     assert refined.converged and unrefined.converged
     assert refined.n_applications < 0.5 * unrefined.n_applications
 

@@ -26,13 +26,15 @@ Array = Any
 Callback = Callable[[Array], Any]
 
 _DIVERGENCE_FACTOR = 1e8  # F above this multiple of F(x0): the iterates explode
+_POWER_ITER = 10  # the step estimate only needs the scale: backtracking guards it
 _GROW = 1.1  # trial growth of the step (the local curvature is often far below L)
+_STREAK = 5  # accepted steps in a row before the step may grow...
+_BACKOFF = 2  # ...a number doubled by each failed test, so growth fades where it fails
 _SAFETY = 0.9  # a failed test sets step = _SAFETY / (observed curvature)
 _PATIENCE = 5  # iterations with an unchanged support before a CG refinement
-_CG_MAX_ITER = 500
+_CG_MAX_ITER = 100  # CG steps per refinement
 _CG_RTOL = 1e-10
-_POWER_ITER = 10  # the step estimate only needs the scale: backtracking guards it
-_STREAK = 5  # accepted steps in a row before the step may grow again
+_ANDERSON_MEMORY = 5  # iterates combined by one Anderson extrapolation
 
 
 class PGState(NamedTuple):
@@ -47,6 +49,7 @@ class PGState(NamedTuple):
     step: float
     grad: Array | None  # ∇f(x_k) when already known (after a refinement)
     streak: int = 0  # accepted steps since the last failed sufficient-decrease test
+    failures: int = 0  # failed tests so far: each one doubles the streak needed to grow
 
 
 class _Problem(NamedTuple):
@@ -55,6 +58,7 @@ class _Problem(NamedTuple):
     pen: Penalty
     xp: Any
     adaptive: bool  # step adapted by the sufficient-decrease test
+    noise: float  # ‖A d‖² below this is rounding error in Az - Ay, not curvature
 
 
 def _sq(xp: Any, v: Array) -> float:
@@ -71,12 +75,15 @@ def run_proximal_gradient(
     momentum: bool,
     restart: bool,
     refine: bool,
+    anderson: bool,
     solver: str,
     warn: bool = True,
 ) -> SolveResult:
     """Run ISTA (``momentum=False``) or FISTA from a validated :class:`Setup`."""
     op, b, xp, pen = setup.op, setup.b, setup.xp, setup.penalty
-    prob = _Problem(op=op, b=b, pen=pen, xp=xp, adaptive=step is None)
+    # Az - Ay carries the rounding of both terms: near convergence ‖A d‖ is that small
+    noise = (1e3 * np.finfo(setup.dtype).eps) ** 2 * _sq(xp, b)
+    prob = _Problem(op=op, b=b, pen=pen, xp=xp, adaptive=step is None, noise=noise)
     if step is None:
         estimate = lipschitz(
             op, max_iter=_POWER_ITER, tol=1e-2, margin=1.0, xp=xp, dtype=setup.dtype
@@ -97,6 +104,7 @@ def run_proximal_gradient(
     pattern = None
     unchanged = 0
     refine = refine and pen.restricted_quadratic(state.x) is not None
+    memory: list[tuple[Array, Array]] = []  # (x, Ax) of the last iterates, for Anderson
     k = 0
     for k in range(1, max_iter + 1):
         refined = refine and unchanged >= _PATIENCE
@@ -111,10 +119,16 @@ def run_proximal_gradient(
             k -= 1
             break
         state = new
-        history["objective"].append(F)
+        converged = tol > 0 and optimality <= tol
+        if anderson and not refined and not converged:
+            memory.append((state.x, state.Ax))
+            if len(memory) > _ANDERSON_MEMORY:
+                state = _extrapolate(state, memory, prob)
+                memory = [(state.x, state.Ax)]
+        history["objective"].append(state.objective)
         history["optimality"].append(optimality)
         history["n_applications"].append(op.n_applications)
-        if tol > 0 and optimality <= tol:
+        if converged:
             stop_reason = "converged"
             break
         if callback is not None and callback(state.x.copy()) is True:
@@ -162,7 +176,7 @@ def _iterate(
     if grad is None:
         grad = op.rmatvec(r)
     failed = False
-    if prob.adaptive and state.streak >= _STREAK:
+    if prob.adaptive and state.streak >= _STREAK * _BACKOFF**state.failures:
         step *= _GROW
     while True:
         z = pen.prox(y - step * grad, step)
@@ -171,7 +185,10 @@ def _iterate(
         dd = _sq(xp, d)
         if not prob.adaptive or dd == 0.0:
             break
-        curvature = _sq(xp, Az - Ay) / dd
+        Ad2 = _sq(xp, Az - Ay)
+        if Ad2 <= prob.noise:
+            break
+        curvature = Ad2 / dd
         # sufficient decrease of the quadratic model: ½‖A d‖² ≤ ‖d‖²/(2 step)
         if curvature * step <= 1.0 + 1e-10:
             break
@@ -186,8 +203,8 @@ def _iterate(
             if F > state.objective and beta > 0:
                 z, Az, F = x, Ax, state.objective
                 t = 1.0
-        elif float(xp.vdot(y - z, z - x).real) > 0:
-            # gradient restart scheme (O'Donoghue & Candès, 2015)
+        elif float(xp.vdot(d, x - z).real) > 0:
+            # gradient restart scheme (O'Donoghue & Candès, 2015): <y - z, z - x> > 0
             t = 1.0
     optimality = _optimality(prob, F, r, grad, z, y, dd)
     new = PGState(
@@ -200,6 +217,7 @@ def _iterate(
         step=step,
         grad=None,
         streak=0 if failed else state.streak + 1,
+        failures=state.failures + failed,
     )
     return new, optimality
 
@@ -252,14 +270,20 @@ def _refine(state: PGState, prob: _Problem) -> tuple[PGState, float]:
             alpha = rr / curv
             x_new = x + alpha * p
             flipped = free & (xp.sign(x_new) != signs) if pen.name == "l1" else None
-            if flipped is not None and bool(xp.any(flipped)):
-                # stop at the first sign change: F is the quadratic only up to there
-                ratios = xp.where(flipped, x / xp.where(flipped, -p, 1), math.inf)
-                alpha = float(xp.min(ratios))
-                x = xp.where(flipped & (ratios <= alpha), 0, x + alpha * p)
-                Ax, grad = Ax + alpha * q, grad + alpha * w
-                break
             x, Ax, grad = x_new, Ax + alpha * q, grad + alpha * w
+            if flipped is not None and bool(xp.any(flipped)):
+                # F is this quadratic only up to the first sign change: step back there,
+                # drop the coefficient that reaches zero and restart CG on the rest
+                ratios = xp.where(flipped, (x - alpha * p) / xp.where(flipped, -p, 1), math.inf)
+                back = alpha - float(xp.min(ratios))
+                dropped = flipped & (ratios <= alpha - back)
+                x = xp.where(dropped, 0, x - back * p)
+                Ax, grad = Ax - back * q, grad - back * w
+                free = free & ~dropped
+                rho = residual(x, grad)
+                rr = _sq(xp, rho)
+                p = rho
+                continue
             rho = residual(x, grad)
             rr_new = _sq(xp, rho)
             p = rho + (rr_new / rr) * p
@@ -271,3 +295,32 @@ def _refine(state: PGState, prob: _Problem) -> tuple[PGState, float]:
     optimality = _optimality(prob, F, r, grad, z, x, _sq(xp, z - x))
     new = state._replace(x=x, Ax=Ax, x_prev=x, Ax_prev=Ax, objective=F, t=1.0, grad=grad)
     return new, optimality
+
+
+def _extrapolate(state: PGState, memory: list[tuple[Array, Array]], prob: _Problem) -> PGState:
+    """Anderson extrapolation of the last iterates, kept only if it lowers F.
+
+    The weights c (summing to 1) minimize ‖Σ c_i (x_{i+1} - x_i)‖, as in the
+    extrapolation of celer and skglm (Bertrand & Massias, 2021). A·x_e is the same
+    combination of the stored A·x_i, so the test costs no operator application.
+    """
+    xp = prob.xp
+    xs = xp.stack([x for x, _ in memory])
+    diffs = xs[1:] - xs[:-1]
+    gram = (diffs.conj() @ diffs.T).real
+    gram = np.asarray(gram.get() if hasattr(gram, "get") else gram)
+    gram += 1e-10 * max(np.trace(gram), np.finfo(float).tiny) * np.eye(len(gram))
+    try:
+        weights = np.linalg.solve(gram, np.ones(len(gram)))
+    except np.linalg.LinAlgError:
+        return state
+    if not np.all(np.isfinite(weights)) or weights.sum() == 0:
+        return state
+    weights /= weights.sum()
+    x_e = sum(float(c) * x for c, (x, _) in zip(weights, memory[1:], strict=True))
+    Ax_e = sum(float(c) * a for c, (_, a) in zip(weights, memory[1:], strict=True))
+    F_e = 0.5 * _sq(xp, Ax_e - prob.b) + prob.pen.value(x_e)
+    if not F_e < state.objective:
+        return state
+    # no momentum across the jump: the next step starts from x_e itself
+    return state._replace(x=x_e, Ax=Ax_e, x_prev=x_e, Ax_prev=Ax_e, objective=F_e, grad=None)

@@ -81,7 +81,7 @@ def irls(
 
     See Also
     --------
-    fista : proximal gradient with momentum.
+    fista : Proximal gradient with momentum.
 
     Notes
     -----
@@ -101,9 +101,10 @@ def irls(
     step applies A and :math:`A^H` once. Per-group λ enters through
     :math:`\lambda_i` exactly as in ISTA/FISTA.
 
-    ε starts at ε0 and is divided by 10 whenever the relative change of x falls
-    below :math:`\sqrt{\varepsilon/\varepsilon_0}/100` (Chartrand & Yin), down to
-    :math:`10^{-8}\varepsilon_0`. Since ε > 0 throughout, no weight is infinite and
+    ε starts at ε0 and is divided by :math:`\sqrt{10}` (:math:`\varepsilon^2` by 10,
+    as in Chartrand & Yin) whenever the relative change of x between two
+    reweightings falls below :math:`(\varepsilon/\varepsilon_0)/100`, down to
+    :math:`10^{-6}\varepsilon_0`. Since ε > 0 throughout, no weight is infinite and
     a coefficient that reaches zero can come back (pylops' model IRLS freezes it).
 
     IRLS iterates never hold exact zeros, so for L0 their true objective counts
@@ -305,6 +306,7 @@ def _polish(
         momentum=True,
         restart=True,
         refine=True,
+        anderson=True,
         solver="irls",
         warn=False,
     )

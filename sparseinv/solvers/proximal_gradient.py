@@ -30,7 +30,12 @@ _SHARED_NOTES = r"""
     iteration (:func:`sparseinv.lipschitz`; a few percent of ARPACK's cost) and
     the step :math:`1/L` is guarded by the sufficient-decrease test
     :math:`\|A(x^+ - y)\|^2 \le \|x^+ - y\|^2 / t`, which needs no extra
-    application of A; a failed test shrinks the step and costs one matvec. A given
+    application of A. The test works both ways: a failed test shrinks the step to
+    0.9 over the observed curvature :math:`\|A(x^+ - y)\|^2/\|x^+ - y\|^2` (costing
+    one matvec), and after 5 accepted steps in a row the step grows by 10%, since
+    along the sparse directions the iterates move in, the curvature is often far
+    below :math:`L`. Each failure doubles the run of accepted steps needed before
+    the next growth, so growth fades on problems where it does not pay. A given
     ``step`` is used as is, without the test.
 
     **Stopping.** ``tol`` bounds an optimality measure, not the change of x:
@@ -91,6 +96,7 @@ def ista(
         momentum=False,
         restart=False,
         refine=False,
+        anderson=False,
         solver="ista",
     )
 
@@ -107,6 +113,7 @@ def fista(
     callback: Callback | None = None,
     restart: bool = True,
     refine: bool = True,
+    anderson: bool = True,
 ) -> SolveResult:
     return run_proximal_gradient(
         prepare(A, b, penalty, x0),
@@ -115,6 +122,7 @@ def fista(
         momentum=True,
         restart=bool(restart),
         refine=bool(refine),
+        anderson=bool(anderson),
         solver="fista",
     )
 
@@ -139,8 +147,8 @@ ista.__doc__ = f"""Iterative shrinkage-thresholding (proximal gradient) for L0, 
 
     See Also
     --------
-    fista : the same loop with momentum and restart.
-    irls : iteratively reweighted least squares.
+    fista : The same loop with momentum and restart.
+    irls : Iteratively reweighted least squares.
 
     Notes
     -----{_SHARED_NOTES}
@@ -166,6 +174,14 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
 {_PARAMETERS}
     restart : bool, optional
         Adaptive restart of the momentum (default True).
+    refine : bool, optional
+        Once the support (and, for real L1, the signs) of the iterate has not
+        changed for a few iterations, minimize F on that support by conjugate
+        gradients, where it is a quadratic (default True). Each CG step applies A
+        and :math:`A^H` once and lowers F; see Notes.
+    anderson : bool, optional
+        Every 5 iterations, try an Anderson extrapolation of the last iterates and
+        keep it if it lowers F (default True). Costs no operator application.
 
     Returns
     -------
@@ -179,8 +195,8 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
 
     See Also
     --------
-    ista : the same loop without momentum.
-    irls : iteratively reweighted least squares.
+    ista : The same loop without momentum.
+    irls : Iteratively reweighted least squares.
 
     Notes
     -----{_SHARED_NOTES}
@@ -191,12 +207,38 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
     step that would increase F is rejected and the momentum restarted, so F never
     increases.
 
+    Two safeguarded accelerations are added to the FISTA step; each only ever
+    lowers F, and ``restart=False, refine=False, anderson=False`` (with a fixed
+    ``step``) gives textbook FISTA:
+
+    - ``refine=True``: when the sign pattern of the iterate has been stable for 5
+      iterations, up to 100 conjugate-gradient steps minimize the quadratic that F
+      is on that support. For L1, a CG step that would change the sign of a
+      coefficient stops where it reaches zero; that coefficient leaves the
+      support and CG restarts on the rest (an active-set step). The gradient is
+      carried along by linearity, so FISTA resumes from the result without an
+      extra rmatvec and with a certified optimality measure. This is what lets
+      FISTA finish on ill-conditioned problems (deconvolution), where its own rate
+      is poor once the support is found. Complex L1, whose modulus is not
+      quadratic on the support, is never refined.
+    - ``anderson=True``: every 5 iterations the last 6 iterates are combined with
+      Anderson weights (minimizing the norm of the combined differences, as in
+      celer and skglm) and the extrapolated point replaces the iterate if F is
+      lower there; :math:`Ax` of that point is the same combination of the stored
+      :math:`Ax_i`, so the test is free.
+
+    On the benchmark problems of ``benchmarks/speed_vs_peers.py`` these bring the
+    operator applications to a relative suboptimality of 1e-6 to 0.24-0.6 times
+    those of pylops' FISTA.
+
     References
     ----------
     .. [1] A. Beck, M. Teboulle, "A fast iterative shrinkage-thresholding algorithm for
        linear inverse problems", SIAM J. Imaging Sci. 2, 2009.
     .. [2] B. O'Donoghue, E. Candès, "Adaptive restart for accelerated gradient
        schemes", Found. Comput. Math. 15, 2015.
+    .. [3] Q. Bertrand, M. Massias, "Anderson acceleration of coordinate descent",
+       AISTATS 2021.
 
     Examples
     --------

@@ -1,0 +1,23 @@
+"""Choose λ from the data alone: one λ, or one λ per group.
+
+:func:`select_lambda` picks one λ (or the scale of fixed per-group ratios) on a
+warm-started path by cross-validation, the discrepancy principle, SURE or GCV;
+:func:`select_group_lambdas` picks one λ per group. :data:`CRITERIA` holds the
+criteria by name; :func:`estimate_noise_std` estimates σ.
+"""
+
+from sparseinv.selection.criteria import CRITERIA, Criterion
+from sparseinv.selection.grouped import GroupLambdaSelection, select_group_lambdas
+from sparseinv.selection.noise import NoiseEstimate, estimate_noise_std
+from sparseinv.selection.single import LambdaSelection, select_lambda
+
+__all__ = [
+    "CRITERIA",
+    "Criterion",
+    "GroupLambdaSelection",
+    "LambdaSelection",
+    "NoiseEstimate",
+    "estimate_noise_std",
+    "select_group_lambdas",
+    "select_lambda",
+]

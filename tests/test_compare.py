@@ -1,0 +1,346 @@
+"""Tests of sparseinv.compare and the oracle tuning behind it (sparseinv.tuning)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+from scipy.fft import dct
+
+import sparseinv as si
+from sparseinv.compare import DEFAULT_STRATEGIES, STRATEGIES, oracle_selection
+from sparseinv.problems import Problem
+from sparseinv.tuning import STEP_FACTORS, TuningResult, tune_per_group, tune_scale
+
+matplotlib.use("Agg")
+
+RECORD_KEYS = {
+    "strategy",
+    "lams",
+    "snr_db",
+    "nmse_db",
+    "relative_error",
+    "f1",
+    "per_group_snr_db",
+    "n_solves",
+    "n_operator_applications",
+    "seconds",
+}
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # matrix-vector products gain nothing from threads, and shared cores punish them
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def density():
+    return si.problems.density_contrast(n_measurements=200, snr_db=20.0, rng=0)
+
+
+@pytest.fixture(scope="module")
+def density_result(density):
+    return si.compare(density, strategies=("single", "lam_max", "per_group"), n_lams=13)
+
+
+def _small(seed=0, m=40, sizes=(30, 30), nonzeros=(8, 2)):
+    return si.problems.block_sparse(list(sizes), list(nonzeros), n_measurements=m, rng=seed)
+
+
+# ----------------------------------------------------------------------------- the signs
+def test_density_contrast_per_group_wins_with_the_larger_lambda_on_the_sparse_block(
+    density_result,
+):
+    single, lam_max, grouped = density_result.records
+    assert grouped["snr_db"] - single["snr_db"] >= 1.0
+    assert grouped["gain_db"] == pytest.approx(grouped["snr_db"] - single["snr_db"])
+    # the sparser block (5/250 non-zeros) wants the larger λ, about twice
+    ratio = grouped["lams"][1] / grouped["lams"][0]
+    assert 1.4 <= ratio <= 2.9
+    # λ_max equalization gives the sparse block the smaller λ: the wrong way here
+    assert lam_max["lams"][1] < lam_max["lams"][0]
+    assert lam_max["snr_db"] < single["snr_db"]
+
+
+def test_size_only_control_per_group_gains_nothing():
+    p = si.problems.size_only(rng=0)
+    res = si.compare(p, strategies=("single", "per_group"), n_lams=13)
+    single, grouped = res.records
+    assert grouped["snr_db"] >= single["snr_db"]  # the oracle never loses
+    assert abs(grouped["gain_db"]) <= 0.3
+
+
+def test_per_group_never_loses_to_single_under_the_oracle():
+    for seed in range(3):
+        res = si.compare(_small(seed), strategies=("single", "per_group"), n_lams=10, budget=40)
+        single, grouped = res.records
+        assert grouped["snr_db"] >= single["snr_db"] - 1e-12
+
+
+# ----------------------------------------------------------------------------- records
+def test_records_hold_the_documented_keys_and_costs(density_result, density):
+    assert [r["strategy"] for r in density_result.records] == ["single", "lam_max", "per_group"]
+    for r in density_result.records:
+        assert RECORD_KEYS <= set(r)
+        assert r["lams"].shape == (2,) and np.all(r["lams"] > 0)
+        assert r["per_group_snr_db"].shape == (2,)
+        assert r["n_solves"] > 0 and r["n_operator_applications"] > r["n_solves"]
+        assert r["seconds"] > 0
+        assert r["nmse_db"] == pytest.approx(-r["snr_db"])
+        x = density_result.solutions[r["strategy"]]
+        assert r["snr_db"] == pytest.approx(si.metrics.snr_db(density.x_true, x))
+        assert r["f1"] == pytest.approx(si.metrics.f1(density.x_true, x))
+    single, lam_max, grouped = density_result.records
+    assert single["lams"][0] == single["lams"][1]
+    np.testing.assert_allclose(lam_max["lams"] / lam_max["weights"], lam_max["scale"])
+    # the per-group cost includes the single-λ search it starts from
+    assert grouped["n_solves"] > single["n_solves"]
+    assert grouped["n_operator_applications"] > single["n_operator_applications"]
+    assert grouped["weights"] is None and math.isnan(grouped["scale"])
+
+
+def test_default_strategies_and_every_strategy_run():
+    p = _small(1)
+    res = si.compare(p, n_lams=8, budget=30)
+    assert tuple(r["strategy"] for r in res.records) == DEFAULT_STRATEGIES
+    res = si.compare(p, strategies=STRATEGIES, n_lams=8, budget=30)
+    assert tuple(r["strategy"] for r in res.records) == STRATEGIES
+    # equal-sized groups: the size rules are the single λ, tuned once
+    single, size = res.record("single"), res.record("size")
+    np.testing.assert_allclose(size["lams"], single["lams"])
+    assert size["same_as"] == "single" and res.record("inverse_size")["same_as"] == "single"
+    assert size["n_solves"] == single["n_solves"] and single["same_as"] is None
+    assert res.record("lam_max")["same_as"] is None
+    assert "| size (= single) |" in res.to_markdown()
+
+
+def test_markdown_csv_and_plot(density_result, tmp_path):
+    md = density_result.to_markdown()
+    lines = md.splitlines()
+    assert lines[0].startswith("| strategy | SNR (dB)")
+    assert len(lines) == 2 + 3
+    assert "| per_group |" in md
+    path = density_result.to_csv(tmp_path / "table.csv")
+    text = path.read_text().splitlines()
+    assert text[0].split(",")[:3] == ["problem", "strategy", "snr_db"]
+    assert len(text) == 4 and text[3].split(",")[1] == "per_group"
+    fig = density_result.plot()
+    assert len(fig.axes) == 2
+    assert len(fig.axes[0].patches) == 3
+    # the group boundaries and names are marked on the model
+    assert [t.get_text() for t in fig.axes[1].texts] == ["dense (50/250)", "sparse (5/250)"]
+
+
+def test_problem_is_not_modified(density):
+    A, b, x = density.A.copy(), density.b.copy(), density.x_true.copy()
+    si.compare(density, strategies=("single",), n_lams=5)
+    assert np.array_equal(density.A, A) and np.array_equal(density.b, b)
+    assert np.array_equal(density.x_true, x)
+
+
+@pytest.mark.parametrize(
+    ("penalty", "solver", "strategies"),
+    [
+        ("l0", "fista", ("single", "lam_max", "per_group")),
+        ("l2", "irls", ("single", "sqrt_size")),
+        ("l1", "ista", ("single", "column_norm")),
+        ("l1", "irls", ("single",)),
+    ],
+)
+def test_other_penalties_and_solvers(penalty, solver, strategies):
+    p = _small(2)
+    res = si.compare(p, penalty=penalty, solver=solver, strategies=strategies, n_lams=8, budget=25)
+    assert res.penalty == penalty and res.solver == solver
+    single = res.record("single")
+    assert single["snr_db"] > 0.0  # better than x = 0
+    for r in res.records:
+        assert math.isfinite(r["snr_db"])
+
+
+def test_metric_f1_tunes_the_support():
+    p = _small(3)
+    by_f1 = si.compare(p, strategies=("single",), metric="f1", n_lams=10)
+    by_snr = si.compare(p, strategies=("single",), metric="snr_db", n_lams=10)
+    assert by_f1.records[0]["f1"] >= by_snr.records[0]["f1"]
+    assert by_f1.metric == "f1"
+
+
+def test_synthesis_domain_compares_the_synthesized_signal():
+    # an orthonormal synthesis: the signal SNR equals the coefficient SNR (Parseval)
+    rng = np.random.default_rng(4)
+    n = 64
+    S = dct(np.eye(n), norm="ortho", axis=0).T
+    x_true = np.zeros(n)
+    x_true[rng.choice(n, 6, replace=False)] = rng.standard_normal(6)
+    keep = np.sort(rng.choice(n, 40, replace=False))
+    A = S[keep]
+    b = A @ x_true + 0.01 * rng.standard_normal(40)
+    p = Problem(
+        A=A,
+        b=b,
+        x_true=x_true,
+        groups=si.Groups.from_sizes([32, 32]),
+        noise_std=0.01,
+        name="dct",
+        extra={"synthesis": S},
+    )
+    res = si.compare(p, strategies=("single",), domain="synthesis", n_lams=8)
+    r = res.records[0]
+    assert res.reference.shape == (n,)
+    assert r["snr_db"] == pytest.approx(r["model_snr_db"], abs=1e-9)
+    assert r["synthesis_snr_db"] == pytest.approx(r["snr_db"])
+    model = si.compare(p, strategies=("single",), n_lams=8).records[0]
+    assert model["synthesis_snr_db"] == pytest.approx(model["snr_db"], abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- selection
+def test_a_callable_selection_is_called_with_the_protocol_and_its_solves_are_counted():
+    p = _small(5)
+    calls = []
+
+    def fixed_fraction(problem, penalty, weights, *, start, solver, budget):
+        calls.append((penalty, None if weights is None else weights.copy(), start, budget))
+        lmax = si.lam_max(problem.A, problem.b)
+        if weights is None:  # per-group: scale the single choice
+            return start.lams * np.array([1.0, 2.0])
+        lams = [0.5 * lmax, 0.1 * lmax]
+        si.lambda_path(problem.A, problem.b, penalty, lams, solver=solver)
+        return 0.1 * lmax
+
+    res = si.compare(p, strategies=("single", "per_group"), selection=fixed_fraction, budget=7)
+    assert res.selection == "fixed_fraction"
+    (pen, w, start, budget), (_, w2, start2, _) = calls
+    assert pen is si.L1 and budget == 7
+    assert np.array_equal(w, np.ones(2)) and start is None
+    assert w2 is None and isinstance(start2, TuningResult)
+    single, grouped = res.records
+    lmax = si.lam_max(p.A, p.b)
+    np.testing.assert_allclose(single["lams"], 0.1 * lmax)
+    # two path solves; the final λ was among them, so no extra solve
+    assert single["n_solves"] == 2
+    # per-group: one more solve at the returned λ, plus the single-λ cost
+    assert grouped["n_solves"] == 3
+    np.testing.assert_allclose(grouped["lams"], 0.1 * lmax * np.array([1.0, 2.0]))
+    assert math.isnan(grouped["gain_db"]) is False
+
+
+def test_a_selection_may_run_without_x_true():
+    p = _small(6)
+    blind = Problem(A=p.A, b=p.b, x_true=None, groups=p.groups, noise_std=p.noise_std, name="blind")
+
+    def half(problem, penalty, weights, *, start, solver, budget):
+        return 0.5 * si.lam_max(problem.A, problem.b)
+
+    res = si.compare(blind, strategies=("single",), selection=half)
+    assert math.isnan(res.records[0]["snr_db"]) and res.records[0]["n_solves"] == 1
+
+
+def test_oracle_selection_is_registered():
+    assert si.compare.__module__ == "sparseinv.compare"
+    from sparseinv.compare import SELECTIONS
+
+    assert SELECTIONS["oracle"] is oracle_selection
+    p = _small(7)
+    best = oracle_selection(p, si.L1, np.ones(2), n_lams=6)
+    res = si.compare(p, strategies=("single",), n_lams=6)
+    np.testing.assert_allclose(best.lams, res.records[0]["lams"])
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_input_is_rejected_with_named_arguments(density):
+    with pytest.raises(ValueError, match=r"strategies must be among .*got 'grouped'"):
+        si.compare(density, strategies=("single", "grouped"))
+    with pytest.raises(ValueError, match="strategies must not repeat"):
+        si.compare(density, strategies=("single", "single"))
+    with pytest.raises(ValueError, match="strategies must name at least one"):
+        si.compare(density, strategies=())
+    blind = Problem(
+        A=density.A, b=density.b, x_true=None, groups=density.groups, noise_std=0.1, name="b"
+    )
+    with pytest.raises(ValueError, match=r"selection='oracle' tunes λ against problem\.x_true"):
+        si.compare(blind)
+    with pytest.raises(TypeError, match=r"problem must be a sparseinv\.problems\.Problem"):
+        si.compare((density.A, density.b))
+    with pytest.raises(ValueError, match="metric must be one of"):
+        si.compare(density, metric="psnr")
+    with pytest.raises(ValueError, match="domain must be one of"):
+        si.compare(density, domain="data")
+    with pytest.raises(ValueError, match=r"domain='synthesis' needs problem.extra\['synthesis'\]"):
+        si.compare(density, domain="synthesis")
+    with pytest.raises(ValueError, match="must not hold 'lam_max' with penalty 'l2'"):
+        si.compare(density, penalty="l2", strategies=("lam_max",))
+    with pytest.raises(ValueError, match="selection must be one of 'oracle'"):
+        si.compare(density, selection="cv")
+    with pytest.raises(TypeError, match="selection must be a str or a callable"):
+        si.compare(density, selection=3)
+    with pytest.raises(ValueError, match="budget must be finite and > 0"):
+        si.compare(density, budget=0)
+    with pytest.raises(ValueError, match="solver must be one of"):
+        si.compare(density, solver="admm")
+    with pytest.raises(ValueError, match="penalty must be one of"):
+        si.compare(density, penalty="l3")
+
+
+# ----------------------------------------------------------------------------- tuning
+def _snr(p):
+    return lambda x: si.metrics.snr_db(p.x_true, x)
+
+
+def test_tune_scale_walks_down_from_the_zero_solution_and_refines():
+    p = _small(8)
+    best = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, n_lams=12)
+    lams = [t[0][0] for t in best.trace]
+    lmax = si.lam_max(p.A, p.b)
+    assert lams[0] == pytest.approx(lmax)
+    assert all(a > b for a, b in itertools.pairwise(lams[:8]))
+    assert best.score == max(s for _, s in best.trace)
+    assert best.n_solves == len(best.trace)
+    # the refinement reaches the resolution of the finest step factor
+    assert len({round(math.log2(x) / math.log2(STEP_FACTORS[-1]), 6) for x in lams}) > 12
+
+
+def test_tune_scale_respects_the_budget_and_is_deterministic():
+    p = _small(9)
+    a = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, budget=9)
+    b = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, budget=9)
+    assert a.n_solves <= 9
+    np.testing.assert_array_equal(a.lams, b.lams)
+
+
+def test_tune_per_group_stays_in_bounds_and_never_loses():
+    p = _small(10)
+    start = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, n_lams=8)
+    lo, hi = 0.8 * start.lams[0], 1.3 * start.lams[0]
+    best = tune_per_group(
+        p.A, p.b, "l1", _snr(p), start.lams, groups=p.groups, x0=start.x, lam_bounds=(lo, hi)
+    )
+    assert best.score >= start.score
+    for lams, _ in best.trace:
+        assert np.all(lams >= lo - 1e-12) and np.all(lams <= hi + 1e-12)
+    # without a known start it solves there first
+    cold = tune_per_group(p.A, p.b, "l1", _snr(p), start.lams, groups=p.groups, budget=1)
+    assert cold.n_solves == 1 and np.array_equal(cold.lams, start.lams)
+
+
+def test_tuning_rejects_bad_arguments():
+    p = _small(11)
+    with pytest.raises(ValueError, match="weights must hold one value per group"):
+        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, weights=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="weights must be finite and > 0"):
+        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, weights=[1.0, 0.0])
+    with pytest.raises(ValueError, match="lam_min_ratio must be in"):
+        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, lam_min_ratio=2.0)
+    with pytest.raises(ValueError, match="n_lams must be >= 2"):
+        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, n_lams=1)
+    with pytest.raises(ValueError, match="factors must be finite numbers > 1"):
+        tune_per_group(p.A, p.b, "l1", _snr(p), [1.0, 1.0], groups=p.groups, factors=[0.5])
+    with pytest.raises(ValueError, match="lam_bounds must satisfy"):
+        tune_per_group(p.A, p.b, "l1", _snr(p), [1.0, 1.0], groups=p.groups, lam_bounds=(2, 1))
+    with pytest.raises(TypeError, match=r"groups must be a sparseinv\.Groups"):
+        tune_scale(p.A, p.b, "l1", _snr(p), groups=None)

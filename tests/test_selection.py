@@ -1,0 +1,243 @@
+"""λ selection from the data alone: criteria against their definitions, recovery, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pylops
+import pytest
+
+import sparseinv as si
+from sparseinv import metrics, problems
+from sparseinv.selection import (
+    CRITERIA,
+    estimate_noise_std,
+    select_group_lambdas,
+    select_lambda,
+)
+from sparseinv.selection._engine import Engine
+
+
+def _gaussian(m: int, n: int, k: int, sigma: float, seed: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n)) / np.sqrt(m)
+    x = np.zeros(n)
+    x[rng.choice(n, k, replace=False)] = rng.choice([-1.0, 1.0], k) * rng.uniform(1, 2, k)
+    return A, x, A @ x + sigma * rng.standard_normal(m)
+
+
+# ----------------------------------------------------------------------------- SURE
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_sure_is_unbiased_for_the_prediction_risk(penalty: str) -> None:
+    # E[SURE] = E‖A(x̂ − x)‖²: compare the two over many noise draws (paired differences)
+    m, n, sigma = 40, 30, 0.5
+    A, x_true, _ = _gaussian(m, n, 4, sigma, seed=1)
+    lam = 1.0 if penalty == "l1" else 2.0
+    rng = np.random.default_rng(2)
+    diffs, risks = [], []
+    for _ in range(200):
+        b = A @ x_true + sigma * rng.standard_normal(m)
+        sel = select_lambda(
+            A, b, penalty, method="sure", noise_std=sigma, lams=[lam], n_probes=4, tol=1e-10
+        )
+        risk = float(np.sum((A @ (sel.x - x_true)) ** 2))
+        diffs.append(sel.criterion_value - risk)
+        risks.append(risk)
+    diffs = np.array(diffs)
+    stderr = diffs.std(ddof=1) / np.sqrt(diffs.size)
+    assert abs(diffs.mean()) < 4 * stderr
+    assert stderr < 0.1 * np.mean(risks)  # the test has power
+
+
+def test_sure_matches_its_formula_and_the_exact_ridge_trace() -> None:
+    A, _, b = _gaussian(50, 20, 3, 0.3, seed=3)
+    sel = select_lambda(A, b, "l1", method="sure", noise_std=0.3, n_lambdas=8, rng=0)
+    r = b - A @ sel.x
+    expected = r @ r - 50 * 0.09 + 2 * 0.09 * np.count_nonzero(sel.x)
+    assert sel.criterion_value == pytest.approx(expected, rel=1e-8, abs=1e-10)
+    # ridge df by Hutchinson against the exact trace of the hat matrix
+    lam = 0.7
+    engine = Engine(A, b, si.L2, None, "fista", {}, n_probes=64, rng=0)
+    fit = engine.fit(lam)
+    exact = np.trace(A @ np.linalg.solve(A.T @ A + lam * np.eye(20), A.T))
+    assert fit.df == pytest.approx(exact, rel=0.1)
+
+
+def test_complex_sure_counts_real_degrees_of_freedom() -> None:
+    p = problems.compressed_sensing(64, 128, 5, sensing="partial_fourier", snr_db=20, rng=0)
+    sel = select_lambda(p.A, p.b, "l1", method="sure", noise_std=p.noise_std, n_lambdas=15)
+    k = np.count_nonzero(sel.x)
+    assert sel.df[sel.index] == 2 * k
+    r = p.b - p.A @ sel.x
+    sure = np.vdot(r, r).real - 64 * p.noise_std**2 + 2 * p.noise_std**2 * k
+    assert sel.criterion_value == pytest.approx(sure, rel=1e-8)
+    assert metrics.snr_db(p.x_true, sel.x) > 15
+
+
+# ----------------------------------------------------------------------------- discrepancy
+
+
+def test_discrepancy_choice_satisfies_its_equation_to_the_grid() -> None:
+    p = problems.spike_deconvolution(300, rng=1)
+    tau = 1.05
+    sel = select_lambda(
+        p.A, p.b, "l1", method="discrepancy", noise_std=p.noise_std, tau=tau, n_lambdas=25
+    )
+    target = tau * p.noise_std * np.sqrt(p.n_measurements)
+    k = sel.index
+    assert 0 < k < sel.path_lams.size - 1
+    assert sel.residual_norm[k] <= target < sel.residual_norm[k - 1]
+    assert sel.criterion[k] == pytest.approx(sel.residual_norm[k] / target)
+
+
+def test_discrepancy_estimates_noise_from_a_smooth_trace() -> None:
+    p = problems.spike_deconvolution(512, rng=0)  # band-limited trace: wavelet estimate
+    sel = select_lambda(p.A, p.b, "l1", method="discrepancy", n_lambdas=20)
+    assert sel.noise_method == "wavelet"
+    assert sel.noise_std == pytest.approx(p.noise_std, rel=0.15)
+
+
+# ----------------------------------------------------------------------------- recovery
+
+
+@pytest.mark.parametrize("method", ["sure", "cv"])
+def test_chosen_lambda_is_near_the_oracle(method: str) -> None:
+    p = problems.compressed_sensing(100, 256, 10, snr_db=20, rng=3)
+    sel = select_lambda(p.A, p.b, "l1", method=method, noise_std=p.noise_std, n_lambdas=16, rng=0)
+    path = si.lambda_path(p.A, p.b, "l1", list(sel.path_lams))
+    snrs = [metrics.snr_db(p.x_true, x) for x in path.x]
+    risks = [np.sum((p.A @ (x - p.x_true)) ** 2) for x in path.x]
+    best = int(np.argmax(snrs))
+    assert abs(sel.index - best) <= 2  # within a factor 10**(2·3/15) ≈ 2.5 of the oracle λ
+    assert risks[sel.index] < 1.5 * min(risks)  # the risk SURE and CV estimate
+    assert snrs[sel.index] > snrs[best] - 2.5
+
+
+def test_cv_is_matrix_free_and_matches_the_dense_operator() -> None:
+    p = problems.spike_deconvolution(120, rng=2)
+    dense = p.A.todense()
+    kw = {"method": "cv", "n_lambdas": 6, "n_folds": 4, "rng": 5, "tol": 1e-8}
+    sel_op = select_lambda(p.A, p.b, "l1", **kw)
+    sel_dense = select_lambda(dense, p.b, "l1", **kw)
+    assert isinstance(p.A, pylops.LinearOperator)
+    assert sel_op.index == sel_dense.index
+    np.testing.assert_allclose(sel_op.criterion, sel_dense.criterion, rtol=1e-4)
+    assert sel_op.n_solves == 6 * 5  # full path and four folds
+    assert sel_op.n_applications > 0
+
+
+def test_gcv_and_l0_and_weights() -> None:
+    p = problems.density_contrast(n_measurements=120, rng=0)
+    sel = select_lambda(p.A, p.b, "l1", method="gcv", n_lambdas=15)
+    assert sel.noise_std is None and np.isfinite(sel.criterion_value)
+    w = np.array([1.0, 2.0])
+    ws = select_lambda(p.A, p.b, "l1", groups=p.groups, weights=w, method="gcv", n_lambdas=15)
+    assert ws.path_lams.shape == (15, 2)
+    np.testing.assert_allclose(ws.lam, ws.scale * w)
+    l0 = select_lambda(p.A, p.b, "l0", method="cv", n_lambdas=8, n_folds=3, rng=0)
+    assert l0.support_size[0] == 0 and 0 < np.count_nonzero(l0.x) < p.n_measurements
+
+
+def test_inputs_are_not_modified() -> None:
+    A, _, b = _gaussian(30, 40, 3, 0.1, seed=4)
+    A0, b0 = A.copy(), b.copy()
+    b.flags.writeable = False
+    select_lambda(A, b, "l1", method="cv", n_lambdas=5, rng=0)
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(b, b0)
+
+
+# ----------------------------------------------------------------------------- noise
+
+
+def test_noise_estimates() -> None:
+    A, _, b = _gaussian(400, 40, 5, 0.2, seed=6)
+    est = estimate_noise_std(A, b)
+    assert est.method == "least_squares" and est.noise_std == pytest.approx(0.2, rel=0.1)
+    cs = problems.compressed_sensing(80, 200, 8, snr_db=20, rng=0)
+    with pytest.raises(ValueError, match="noise_std"):
+        estimate_noise_std(cs.A, cs.b)
+    with pytest.raises(ValueError, match="least_squares"):
+        estimate_noise_std(cs.A, cs.b, method="least_squares")
+    # SURE falls back on the cross-validated refit, whose σ̂ is of the right order
+    sel = select_lambda(cs.A, cs.b, "l1", method="sure", n_lambdas=12, rng=0)
+    assert sel.noise_method == "cv"
+    assert 0.5 * cs.noise_std < sel.noise_std < 2 * cs.noise_std
+
+
+# ----------------------------------------------------------------------------- per group
+
+
+def test_group_lambdas_density_contrast() -> None:
+    p = problems.density_contrast(rng=0)
+    sel = select_group_lambdas(
+        p.A, p.b, p.groups, method="sure", noise_std=p.noise_std, n_lambdas=20, rng=3
+    )
+    assert sel.lam.shape == (2,) and np.all(np.isfinite(sel.lam)) and np.all(sel.lam > 0)
+    assert not sel.fallback and sel.confirm_value < sel.single_confirm_value
+    assert sel.lam[0] < sel.lam[1]  # the dense block gets the smaller λ
+    assert sel.criterion_value <= sel.single_criterion_value
+    assert metrics.snr_db(p.x_true, sel.x) > metrics.snr_db(p.x_true, sel.single.x) + 0.5
+    assert sel.n_solves > sel.single.n_solves
+
+
+def test_group_lambdas_never_worse_than_single_and_cv_runs() -> None:
+    p = problems.block_sparse([60, 140], [6, 14], n_measurements=100, rng=1)
+    kw = {"method": "cv", "n_lambdas": 10, "n_folds": 3, "n_confirm": 2, "rng": 4}
+    sel = select_group_lambdas(p.A, p.b, p.groups, **kw)
+    again = select_group_lambdas(p.A, p.b, p.groups, **kw)
+    np.testing.assert_array_equal(sel.lam, again.lam)  # deterministic for a seed
+    np.testing.assert_array_equal(sel.search_criterion, again.search_criterion)
+    assert np.all(np.isfinite(sel.lam)) and np.all(sel.lam > 0)
+    assert sel.criterion_value <= sel.single_criterion_value
+    assert sel.search_lams.shape == (sel.n_evaluations, 2)
+    if sel.fallback:
+        np.testing.assert_array_equal(sel.lam, [sel.single_lam] * 2)
+    else:
+        assert sel.confirm_value < sel.single_confirm_value
+        assert sel.criterion_value == pytest.approx(sel.search_criterion.min())
+
+
+def test_group_lambdas_ridge_with_hutchinson_df() -> None:
+    p = problems.block_sparse([30, 20], [30, 2], amplitudes=[1.0, 3.0], n_measurements=60, rng=2)
+    sel = select_group_lambdas(
+        p.A,
+        p.b,
+        p.groups,
+        "l2",
+        method="sure",
+        noise_std=p.noise_std,
+        n_lambdas=10,
+        n_confirm=0,
+        rng=0,
+    )
+    assert sel.lam.shape == (2,) and np.all(np.isfinite(sel.lam)) and np.all(sel.lam > 0)
+    assert sel.criterion_value <= sel.single_criterion_value
+    assert 0 < sel.single.df[sel.single.index] < p.n_measurements
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_errors_name_the_argument() -> None:
+    A, _, b = _gaussian(20, 30, 3, 0.1, seed=7)
+    with pytest.raises(ValueError, match="method"):
+        select_lambda(A, b, method="aic")
+    with pytest.raises(ValueError, match="noise_std"):
+        select_lambda(A, b, method="discrepancy")
+    with pytest.raises(ValueError, match="n_folds"):
+        select_lambda(A, b, method="cv", n_folds=1)
+    with pytest.raises(ValueError, match="n_folds"):
+        select_lambda(A, b, method="cv", n_folds=21)
+    with pytest.raises(ValueError, match="lams"):
+        select_lambda(A, b, method="gcv", lams=[])
+    with pytest.raises(ValueError, match="groups"):
+        select_lambda(A, b, groups=si.Groups.from_sizes([10, 10]), method="gcv")
+    with pytest.raises(ValueError, match="groups"):
+        select_group_lambdas(A, b, si.Groups.from_sizes([10, 10]))
+    with pytest.raises(ValueError, match="weights"):
+        select_lambda(A, b, groups=si.Groups.from_sizes([10, 20]), weights=[1, 2, 3])
+    with pytest.raises(ValueError, match="method"):
+        select_group_lambdas(A, b, si.Groups.from_sizes([10, 20]), method="discrepancy")
+    assert set(CRITERIA) == {"cv", "discrepancy", "sure", "gcv"}
