@@ -104,12 +104,12 @@ def test_discrepancy_estimates_noise_from_a_smooth_trace() -> None:
 @pytest.mark.parametrize("method", ["sure", "cv"])
 def test_chosen_lambda_is_near_the_oracle(method: str) -> None:
     p = problems.compressed_sensing(100, 256, 10, snr_db=20, rng=3)
-    sel = select_lambda(p.A, p.b, "l1", method=method, noise_std=p.noise_std, n_lambdas=16, rng=0)
+    sel = select_lambda(p.A, p.b, "l1", method=method, noise_std=p.noise_std, n_lambdas=25, rng=0)
     path = si.lambda_path(p.A, p.b, "l1", list(sel.path_lams))
     snrs = [metrics.snr_db(p.x_true, x) for x in path.x]
     risks = [np.sum((p.A @ (x - p.x_true)) ** 2) for x in path.x]
     best = int(np.argmax(snrs))
-    assert abs(sel.index - best) <= 2  # within a factor 10**(2·3/15) ≈ 2.5 of the oracle λ
+    assert abs(sel.index - best) <= 3  # within a factor 10**(3·3/24) ≈ 2.4 of the oracle λ
     assert risks[sel.index] < 1.5 * min(risks)  # the risk SURE and CV estimate
     assert snrs[sel.index] > snrs[best] - 2.5
 

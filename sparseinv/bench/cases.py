@@ -1059,10 +1059,10 @@ _QUICK_COMPARE = _oracle(11, 40)
 # whose solves are the slowest: a coarser grid over 3 decades and capped FISTA iterations
 # (warm starts carry the progress along the path).
 _FULL_SEISMIC = _oracle(13, 60, solver_options={"max_iter": 500})
-_QUICK_SEISMIC = _oracle(9, 24, solver_options={"max_iter": 300})
+_QUICK_SEISMIC = _oracle(9, 20, solver_options={"max_iter": 300})
 _GATHER = {"lam_min_ratio": 1e-3, "domain": "synthesis"}
-# the quick suite's gather: half the traces and samples of the pylops geometry
-_SMALL_GATHER = {"nt": 40, "nx": 36, "npx": 20}
+# the quick suite's gather: 40 traces x 48 samples instead of the pylops 70 x 80
+_SMALL_GATHER = {"nt": 48, "nx": 40, "npx": 24}
 
 CASES: dict[str, Case] = {
     "phase_transition": Case(
@@ -1166,7 +1166,7 @@ CASES: dict[str, Case] = {
                     "radon_two_dictionary",
                     {"nt": 32, "nx": 20, "npx_linear": 15, "npx_parabolic": 6, "snr_db": 20.0},
                     1,
-                    _QUICK_SEISMIC,
+                    _oracle(7, 16, solver_options={"max_iter": 200}),
                 ),
             },
             "strategies": STRATEGIES,

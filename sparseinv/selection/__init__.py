@@ -3,10 +3,11 @@
 :func:`select_lambda` picks one λ (or the scale of fixed per-group ratios) on a
 warm-started path by cross-validation, the discrepancy principle, SURE or GCV;
 :func:`select_group_lambdas` picks one λ per group. :data:`CRITERIA` holds the
-criteria by name; :func:`estimate_noise_std` estimates σ.
+criteria by name (subclass :class:`Criterion` or :class:`FitCriterion` and add it
+there to plug in a rule); :func:`estimate_noise_std` estimates σ.
 """
 
-from sparseinv.selection.criteria import CRITERIA, Criterion
+from sparseinv.selection.criteria import CRITERIA, Criterion, FitCriterion
 from sparseinv.selection.grouped import GroupLambdaSelection, select_group_lambdas
 from sparseinv.selection.noise import NoiseEstimate, estimate_noise_std
 from sparseinv.selection.single import LambdaSelection, select_lambda
@@ -14,6 +15,7 @@ from sparseinv.selection.single import LambdaSelection, select_lambda
 __all__ = [
     "CRITERIA",
     "Criterion",
+    "FitCriterion",
     "GroupLambdaSelection",
     "LambdaSelection",
     "NoiseEstimate",

@@ -93,18 +93,67 @@ class Criterion(abc.ABC):
 
     @abc.abstractmethod
     def evaluate(self, lam: Any, state: Any) -> tuple[float, Any]:
-        """The criterion at ``lam``, warm-started from ``state`` (None: from zero)."""
+        """The criterion at one λ, warm-started.
+
+        Parameters
+        ----------
+        lam : float or ndarray
+            λ: one number, one per group or one per coefficient.
+        state : object or None
+            What an earlier call returned (its solutions, the warm start); None
+            starts from zero.
+
+        Returns
+        -------
+        value : float
+            The criterion (smaller is better).
+        state : object
+            The solutions at ``lam``, to warm-start a later call.
+        """
 
     def path(self, lams: Sequence[Any], fits: Sequence[Fit]) -> NDArray[np.float64]:
-        """The criterion along a path, given its full-data fits (warm-started, in order)."""
+        """The criterion along a path.
+
+        Parameters
+        ----------
+        lams : sequence
+            The λ of the path, from large to small.
+        fits : sequence of Fit
+            The full-data fits at those λ (warm-started, in order).
+
+        Returns
+        -------
+        ndarray
+            One value per λ.
+        """
         return np.array([self.score(fit) for fit in fits])
 
     def score(self, fit: Fit) -> float:
-        """The criterion of a full-data fit (criteria that need only the fit)."""
+        """The criterion of a full-data fit (for criteria that need nothing else).
+
+        Parameters
+        ----------
+        fit : Fit
+            A solve with its ``rss``, ``df``, ``support_size`` and ``x``.
+
+        Returns
+        -------
+        float
+        """
         raise NotImplementedError(f"{self.name} is not a function of the full-data fit")
 
     def choose(self, values: NDArray[np.float64]) -> int:
-        """Index of the selected λ: the minimum (the largest λ among ties)."""
+        """Index of the selected λ on a path: the minimum (the largest λ among ties).
+
+        Parameters
+        ----------
+        values : ndarray
+            The criterion along the path, from the largest λ down.
+
+        Returns
+        -------
+        int
+        """
         finite = np.where(np.isfinite(values), values, np.inf)
         return int(np.argmin(finite))
 
@@ -136,7 +185,7 @@ class FitCriterion(Criterion):
     ...         return fit.rss / self.noise_var + 2 * fit.df
     >>> CRITERIA["aic"] = Aic
     >>> sel = si.select_lambda(np.eye(3), np.array([3.0, 0.1, -2.0]), method="aic",
-    ...                        noise_std=0.5, lams=[2.5, 1.0, 0.05])
+    ...                        noise_std=2.0, lams=[2.5, 1.0, 0.05])
     >>> sel.lam, int(np.count_nonzero(sel.x))
     (1.0, 2)
     >>> del CRITERIA["aic"]
