@@ -18,6 +18,7 @@ from sparseinv.solvers._setup import Setup, check_options, prepare
 __all__ = ["irls"]
 
 _SMOOTHING_DECAY = 10**-0.5  # ε² ← ε²/10 when the iterate settles (Chartrand & Yin)
+_RUNAWAY = 11.0  # a step that multiplies the weighted quadratic by more has run away
 _SMOOTHING_FLOOR = 1e-6  # stop decreasing ε below this fraction of ε0
 _CHANGE_FLOOR = 1e-9  # inexact CG cannot resolve smaller relative changes
 
@@ -231,10 +232,10 @@ def _reweighted(
             stop_reason = "diverged"
             k -= 1
             break
+        x_new, Ax_new = _descend(xp, b, d, x, Ax, x_new, op.matvec(x_new))
         norm = math.sqrt(_sq(xp, x_new))
         change = math.sqrt(_sq(xp, x_new - x)) / norm if norm > 0 else 0.0
-        x = x_new
-        Ax = op.matvec(x)
+        x, Ax = x_new, Ax_new
         F = 0.5 * _sq(xp, Ax - b) + pen.value(x)
         history["objective"].append(F)
         history["optimality"].append(change)
@@ -266,6 +267,31 @@ def _reweighted(
     )
     warn_if_unconverged(result, tol=tol)
     return result
+
+
+def _descend(xp: Any, b: Any, d: Any, x: Any, Ax: Any, x_new: Any, Ax_new: Any) -> tuple[Any, Any]:
+    r"""``x_new``, or the best point towards it when the step ran away.
+
+    IRLS is majorize-minimize on the weighted quadratic
+    :math:`Q(z) = \tfrac12\|Az - b\|^2 + \tfrac12\sum_i d_i|z_i|^2`. Primal CG from
+    ``x`` never raises Q; a data-space CG stopped early can. Modest rises are harmless
+    and enforcing strict descent slows the recovery (IRLS-L0's 50 % point on the
+    n = 256, m = 100 phase transition fell from k = 53 to 45), but with the extreme
+    weights of a small ε a step can multiply Q by 1e10 and the iterates run away. A
+    step that raises Q more than ``_RUNAWAY``-fold is replaced by the minimizer of
+    Q on the line, which costs no operator application (``A`` is linear).
+    """
+    dx = x_new - x
+    Adx = Ax_new - Ax
+    curv = _sq(xp, Adx) + float(xp.sum(d * (xp.conj(dx) * dx).real))
+    slope = float(xp.vdot(Adx, Ax - b).real) + float(xp.sum(d * (xp.conj(x) * dx).real))
+    Q = 0.5 * _sq(xp, Ax - b) + 0.5 * float(xp.sum(d * (xp.conj(x) * x).real))
+    if slope + 0.5 * curv <= (_RUNAWAY - 1.0) * Q:  # Q(x_new) <= _RUNAWAY * Q(x)
+        return x_new, Ax_new
+    t = -slope / curv if curv > 0 else 0.0
+    if not math.isfinite(t):
+        t = 0.0
+    return x + t * dx, Ax + t * Adx
 
 
 def _weighted_solve(
