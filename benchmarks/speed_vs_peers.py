@@ -207,8 +207,8 @@ def main() -> None:
         "its step estimate, the peers get step 1/L"
     )
     print(
-        "| problem | seed | peer | sparseinv it | peer it | sparseinv apps | peer apps | apps ratio "
-        "| sparseinv ms | peer ms | time ratio | sparseinv certified stop (apps) |"
+        "| problem | seed | peer | sparseinv it | peer it | sparseinv apps | peer apps "
+        "| apps ratio | sparseinv ms | peer ms | time ratio | sparseinv certified stop (apps) |"
     )
     print("|" + "---|" * 12)
     for name in args.problems.split(","):

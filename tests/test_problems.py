@@ -492,9 +492,13 @@ BAD_ARGUMENTS = [
     (lambda: trace_interpolation(nffts=(32, 256)), "nffts"),
     (lambda: trace_interpolation(transform="linear_radon", n_groups=41), "n_groups"),
     (lambda: trace_interpolation(dx=0.0), "dx"),
+    (lambda: trace_interpolation(nt=3), "nt must be >= 4"),
+    (lambda: trace_interpolation(nx=1), "nx must be >= 2"),
     (lambda: radon_two_dictionary(n_linear=62), "n_linear must be <= npx_linear"),
     (lambda: radon_two_dictionary(n_parabolic=17), "n_parabolic"),
     (lambda: radon_two_dictionary(qmax=0.0), "qmax"),
+    (lambda: radon_two_dictionary(nt=3), "nt must be >= 4"),
+    (lambda: radon_two_dictionary(nx=1), "nx must be >= 2"),
 ]
 
 

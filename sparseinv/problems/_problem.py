@@ -224,3 +224,21 @@ def add_noise(clean: ArrayLike, snr_db: float | None, *, rng: Any = None) -> tup
     else:
         noisy += sigma * rng.standard_normal(clean.shape)
     return noisy, sigma
+
+
+def noisy_problem(
+    A: Any,
+    x_true: NDArray,
+    b_clean: NDArray,
+    *,
+    snr_db: float | None,
+    rng: np.random.Generator,
+    **fields: Any,
+) -> Problem:
+    """The :class:`Problem` whose data ``b`` is ``b_clean`` plus noise at ``snr_db``.
+
+    The last step of the generators: ``b``, ``b_clean`` and ``noise_std`` always come
+    from one :func:`add_noise` call. ``fields`` are the other :class:`Problem` fields.
+    """
+    b, sigma = add_noise(b_clean, snr_db, rng=rng)
+    return Problem(A=A, b=b, x_true=x_true, noise_std=sigma, b_clean=b_clean, **fields)

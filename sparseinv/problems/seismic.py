@@ -23,10 +23,11 @@ from sparseinv.problems._common import (
     check_count,
     check_fraction,
     check_snr,
+    draw_amplitudes,
     draw_subset,
     n_kept,
 )
-from sparseinv.problems._problem import Problem, add_noise
+from sparseinv.problems._problem import Problem, add_noise, noisy_problem
 
 __all__ = ["radon_two_dictionary", "spike_deconvolution", "trace_interpolation"]
 
@@ -110,23 +111,21 @@ def spike_deconvolution(
     wav, center = _ricker(nt, dt, f0)
     A = Convolve1D(nt, h=wav, offset=center)
     where = draw_subset(rng, nt, k)
-    signs = rng.choice(np.array([-1.0, 1.0]), size=k)
+    signs = draw_amplitudes(rng, k, "sign")
     x_true = np.zeros(nt)
     x_true[where] = signs * rng.uniform(0.5, 1.0, size=k) * np.exp(-decay * t[where])
-    b_clean = A @ x_true
-    b, sigma = add_noise(b_clean, snr_db, rng=rng)
 
     sizes = [w.size for w in np.array_split(np.arange(nt), n_windows)]
     edges = np.concatenate([[0], np.cumsum(sizes)]) * dt
     labels = [f"{lo:.2f}-{hi:.2f} s" for lo, hi in itertools.pairwise(edges)]
-    return Problem(
-        A=A,
-        b=b,
-        x_true=x_true,
+    return noisy_problem(
+        A,
+        x_true,
+        A @ x_true,
+        snr_db=snr_db,
+        rng=rng,
         groups=block_groups(sizes, labels),
-        noise_std=sigma,
         name=f"spike deconvolution ({k} reflectors, {f0:g} Hz Ricker)",
-        b_clean=b_clean,
         axes={"t": t},
         dt=dt,
         extra={"wavelet": wav, "wavelet_center": center, "envelope": np.exp(-decay * t)},
@@ -234,12 +233,7 @@ def trace_interpolation(
     >>> bool(np.allclose(p.A @ p.x_true, p.b_clean))
     True
     """
-    nt = check_positive_number(nt, "nt", integer=True)
-    nx = check_positive_number(nx, "nx", integer=True)
-    if nt < 4:
-        raise ValueError(f"nt must be >= 4; got {nt}")
-    if nx < 2:
-        raise ValueError(f"nx must be >= 2; got {nx}")
+    nt, nx = _check_gather(nt, nx)
     fraction_kept = check_fraction(fraction_kept, "fraction_kept")
     transform = check_choice(transform, "transform", TRANSFORMS)
     dt = check_positive_number(dt, "dt")
@@ -392,12 +386,7 @@ def radon_two_dictionary(
     >>> p.groups.labels, p.groups.sizes.tolist(), p.A.shape
     (('linear', 'parabolic'), [6100, 1600], (6000, 7700))
     """
-    nt = check_positive_number(nt, "nt", integer=True)
-    nx = check_positive_number(nx, "nx", integer=True)
-    if nt < 4:
-        raise ValueError(f"nt must be >= 4; got {nt}")
-    if nx < 2:
-        raise ValueError(f"nx must be >= 2; got {nx}")
+    nt, nx = _check_gather(nt, nx)
     dt = check_positive_number(dt, "dt")
     dx = check_positive_number(dx, "dx")
     f0 = _check_f0(f0, dt)
@@ -423,15 +412,14 @@ def radon_two_dictionary(
     x_true = np.concatenate([m_lin.ravel(), m_par.ravel()])
     A = pylops.HStack([L, P])
     b_clean = A @ x_true
-    b, sigma = add_noise(b_clean, snr_db, rng=rng)
-    return Problem(
-        A=A,
-        b=b,
-        x_true=x_true,
+    return noisy_problem(
+        A,
+        x_true,
+        b_clean,
+        snr_db=snr_db,
+        rng=rng,
         groups=block_groups([m_lin.size, m_par.size], ["linear", "parabolic"]),
-        noise_std=sigma,
         name=f"linear + parabolic Radon ({n_linear} + {n_parabolic} events)",
-        b_clean=b_clean,
         data_shape=(nx, nt),
         axes={"t": t, "x": x, "px": px, "q": q},
         dt=dt,
@@ -447,6 +435,21 @@ def radon_two_dictionary(
 
 
 # ---------------------------------------------------------------------------- helpers
+def _check_gather(nt: Any, nx: Any) -> tuple[int, int]:
+    """Samples per trace and number of traces of a gather.
+
+    At least 4 samples, which the Ricker wavelet of :func:`_ricker` needs, and 2
+    traces, which the trace spacing of :func:`_radon_matrix` needs.
+    """
+    nt = check_positive_number(nt, "nt", integer=True)
+    nx = check_positive_number(nx, "nx", integer=True)
+    if nt < 4:
+        raise ValueError(f"nt must be >= 4; got {nt}")
+    if nx < 2:
+        raise ValueError(f"nx must be >= 2; got {nx}")
+    return nt, nx
+
+
 def _check_f0(f0: Any, dt: float) -> float:
     f0 = check_positive_number(f0, "f0")
     nyquist = 0.5 / dt
@@ -494,7 +497,7 @@ def _event_model(
     """A Radon model: spikes at random (p, t0) convolved with the wavelet along time."""
     ip = draw_subset(rng, p.size, n_events)
     it = rng.integers(nt // 5, max(nt // 5 + 1, (4 * nt) // 5), size=n_events)
-    amp = rng.choice(np.array([-1.0, 1.0]), size=n_events) * rng.uniform(0.5, 2.0, n_events)
+    amp = draw_amplitudes(rng, n_events, "sign") * rng.uniform(0.5, 2.0, n_events)
     spikes = np.zeros((p.size, nt))
     np.add.at(spikes, (ip, it), amp)
     conv = Convolve1D((p.size, nt), h=wav, offset=center, axis=1)

@@ -24,7 +24,7 @@ from sparseinv.problems._common import (
     gaussian_matrix,
     n_kept,
 )
-from sparseinv.problems._problem import Problem, add_noise
+from sparseinv.problems._problem import Problem, noisy_problem
 
 __all__ = [
     "block_sparse",
@@ -126,16 +126,14 @@ def compressed_sensing(
         transform = DCT(n) if sensing == "partial_dct" else FFT(n, dtype=dtype)
         # √(n/m): columns of R T have squared norm ≈ m/n, rescaled to ≈ 1
         A = np.sqrt(n / m) * (pylops.Restriction(n, rows, dtype=dtype) @ transform)
-    b_clean = np.asarray(A @ x_true)
-    b, sigma = add_noise(b_clean, snr_db, rng=rng)
-    return Problem(
-        A=A,
-        b=b,
-        x_true=x_true,
+    return noisy_problem(
+        A,
+        x_true,
+        np.asarray(A @ x_true),
+        snr_db=snr_db,
+        rng=rng,
         groups=block_groups([n], ["all"]),
-        noise_std=sigma,
         name=f"compressed sensing ({sensing}, m={m}, n={n}, k={k})",
-        b_clean=b_clean,
         extra={"support": np.flatnonzero(x_true)},
     )
 
@@ -222,16 +220,14 @@ def block_sparse(
     for g in range(n_blocks):
         where = groups.group(g)[draw_subset(rng, int(sizes_arr[g]), int(nz[g]))]
         x_true[where] = amp[g] * rng.standard_normal(int(nz[g]))
-    b_clean = A @ x_true
-    b, sigma = add_noise(b_clean, snr_db, rng=rng)
-    return Problem(
-        A=A,
-        b=b,
-        x_true=x_true,
+    return noisy_problem(
+        A,
+        x_true,
+        A @ x_true,
+        snr_db=snr_db,
+        rng=rng,
         groups=groups,
-        noise_std=sigma,
         name="block sparse",
-        b_clean=b_clean,
         extra={"nonzeros": nz, "amplitudes": amp, "column_scales": scales},
     )
 
@@ -445,16 +441,14 @@ def spikes_and_cosines(
     dictionary = pylops.HStack([pylops.Identity(n), DCT(n).H])
     A = pylops.MatrixMult(phi) @ dictionary
     signal = dictionary @ x_true
-    b_clean = phi @ signal
-    b, sigma = add_noise(b_clean, snr_db, rng=rng)
-    return Problem(
-        A=A,
-        b=b,
-        x_true=x_true,
+    return noisy_problem(
+        A,
+        x_true,
+        phi @ signal,
+        snr_db=snr_db,
+        rng=rng,
         groups=block_groups([n, n], ["spikes", "cosines"]),
-        noise_std=sigma,
         name="spikes and cosines",
-        b_clean=b_clean,
         axes={"t": np.arange(n, dtype=float)},
         extra={"signal": signal, "sensing": phi, "dictionary": dictionary},
     )
@@ -550,17 +544,14 @@ def ecg(
     labels = [f"cA{level}"] + [f"cD{j}" for j in range(level, 0, -1)]
 
     kept = draw_subset(rng, n, n_kept(fraction_kept, n))
-    A = pylops.Restriction(n, kept) @ synthesis
-    b_clean = recording[kept]
-    b, sigma = add_noise(b_clean, snr_db, rng=rng)
-    return Problem(
-        A=A,
-        b=b,
-        x_true=x_true,
+    return noisy_problem(
+        pylops.Restriction(n, kept) @ synthesis,
+        x_true,
+        recording[kept],
+        snr_db=snr_db,
+        rng=rng,
         groups=block_groups(lengths, labels),
-        noise_std=sigma,
         name=f"ECG ({wavelet}, {level} levels, {fraction_kept:.0%} of samples kept)",
-        b_clean=b_clean,
         axes={"t": np.arange(n, dtype=float)},
         extra={"recording": recording, "mean": mean, "kept": kept, "synthesis": synthesis},
     )

@@ -18,7 +18,7 @@ import numpy as np
 from sparseinv.operators import CountingOperator, lipschitz
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult, warn_if_unconverged
-from sparseinv.solvers._setup import Setup
+from sparseinv.solvers._setup import Setup, new_history, sq_norm, start_point
 
 Array = Any
 
@@ -61,10 +61,6 @@ class _Problem(NamedTuple):
     noise: float  # ‖A d‖² below this is rounding error in Az - Ay, not curvature
 
 
-def _sq(xp: Any, v: Array) -> float:
-    return float(xp.vdot(v, v).real)
-
-
 def run_proximal_gradient(
     setup: Setup,
     *,
@@ -82,7 +78,7 @@ def run_proximal_gradient(
     """Run ISTA (``momentum=False``) or FISTA from a validated :class:`Setup`."""
     op, b, xp, pen = setup.op, setup.b, setup.xp, setup.penalty
     # Az - Ay carries the rounding of both terms: near convergence ‖A d‖ is that small
-    noise = (1e3 * np.finfo(setup.dtype).eps) ** 2 * _sq(xp, b)
+    noise = (1e3 * np.finfo(setup.dtype).eps) ** 2 * sq_norm(xp, b)
     prob = _Problem(op=op, b=b, pen=pen, xp=xp, adaptive=step is None, noise=noise)
     if step is None:
         estimate = lipschitz(
@@ -91,14 +87,9 @@ def run_proximal_gradient(
         step = 1.0 / max(estimate.value, np.finfo(float).tiny)
 
     x = setup.x0
-    Ax = op.matvec(x) if bool(xp.any(x != 0)) else xp.zeros(op.shape[0], dtype=setup.dtype)
-    F0 = 0.5 * _sq(xp, Ax - b) + pen.value(x)
+    Ax, F0 = start_point(setup)
     state = PGState(x=x, Ax=Ax, x_prev=x, Ax_prev=Ax, objective=F0, t=1.0, step=step, grad=None)
-    history: dict[str, list[float]] = {
-        "objective": [F0],
-        "optimality": [math.nan],
-        "n_applications": [op.n_applications],
-    }
+    history = new_history(F0, op.n_applications)
     stop_reason = "max_iter"
     optimality = math.inf
     pattern = None
@@ -182,10 +173,10 @@ def _iterate(
         z = pen.prox(y - step * grad, step)
         Az = op.matvec(z)
         d = z - y
-        dd = _sq(xp, d)
+        dd = sq_norm(xp, d)
         if not prob.adaptive or dd == 0.0:
             break
-        Ad2 = _sq(xp, Az - Ay)
+        Ad2 = sq_norm(xp, Az - Ay)
         if Ad2 <= prob.noise:
             break
         curvature = Ad2 / dd
@@ -194,7 +185,7 @@ def _iterate(
             break
         step = _SAFETY / curvature
         failed = True
-    F = 0.5 * _sq(xp, Az - b) + pen.value(z)
+    F = 0.5 * sq_norm(xp, Az - b) + pen.value(z)
 
     t = t_next
     if momentum and restart:
@@ -230,7 +221,7 @@ def _optimality(
     dual = prob.pen.dual_value(prob.b, -r, -grad)
     if dual is not None:
         return max(F - dual, 0.0) / max(F, np.finfo(float).tiny)
-    scale = max(math.sqrt(_sq(xp, z)), math.sqrt(_sq(xp, y)))
+    scale = max(math.sqrt(sq_norm(xp, z)), math.sqrt(sq_norm(xp, y)))
     return math.sqrt(dd) / scale if scale > 0 else 0.0
 
 
@@ -257,7 +248,7 @@ def _refine(state: PGState, prob: _Problem) -> tuple[PGState, float]:
             return xp.where(free, -(grad_ + offset + hess * x_), 0)
 
         rho = residual(x, grad)
-        rr = rr0 = _sq(xp, rho)
+        rr = rr0 = sq_norm(xp, rho)
         p = rho
         for _ in range(_CG_MAX_ITER):
             if rr <= (_CG_RTOL * _CG_RTOL) * rr0 or rr == 0.0:
@@ -281,18 +272,18 @@ def _refine(state: PGState, prob: _Problem) -> tuple[PGState, float]:
                 Ax, grad = Ax - back * q, grad - back * w
                 free = free & ~dropped
                 rho = residual(x, grad)
-                rr = _sq(xp, rho)
+                rr = sq_norm(xp, rho)
                 p = rho
                 continue
             rho = residual(x, grad)
-            rr_new = _sq(xp, rho)
+            rr_new = sq_norm(xp, rho)
             p = rho + (rr_new / rr) * p
             rr = rr_new
     r = Ax - b
-    F = 0.5 * _sq(xp, r) + pen.value(x)
+    F = 0.5 * sq_norm(xp, r) + pen.value(x)
     # optimality at x: the prox-gradient residual needs no operator application
     z = pen.prox(x - state.step * grad, state.step)
-    optimality = _optimality(prob, F, r, grad, z, x, _sq(xp, z - x))
+    optimality = _optimality(prob, F, r, grad, z, x, sq_norm(xp, z - x))
     new = state._replace(x=x, Ax=Ax, x_prev=x, Ax_prev=Ax, objective=F, t=1.0, grad=grad)
     return new, optimality
 
@@ -319,7 +310,7 @@ def _extrapolate(state: PGState, memory: list[tuple[Array, Array]], prob: _Probl
     weights /= weights.sum()
     x_e = sum(float(c) * x for c, (x, _) in zip(weights, memory[1:], strict=True))
     Ax_e = sum(float(c) * a for c, (_, a) in zip(weights, memory[1:], strict=True))
-    F_e = 0.5 * _sq(xp, Ax_e - prob.b) + prob.pen.value(x_e)
+    F_e = 0.5 * sq_norm(xp, Ax_e - prob.b) + prob.pen.value(x_e)
     if not F_e < state.objective:
         return state
     # no momentum across the jump: the next step starts from x_e itself

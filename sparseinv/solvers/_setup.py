@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,3 +64,23 @@ def check_options(
     max_iter = check_positive_number(max_iter, "max_iter", integer=True)
     tol = check_positive_number(tol, "tol", allow_zero=True)
     return step, max_iter, tol
+
+
+def sq_norm(xp: Any, v: Array) -> float:
+    """``‖v‖²`` as a float, for real or complex ``v``."""
+    return float(xp.vdot(v, v).real)
+
+
+def start_point(setup: Setup) -> tuple[Array, float]:
+    """``A x0`` and the objective at ``x0``; the default zero start costs no matvec."""
+    xp, x0 = setup.xp, setup.x0
+    if bool(xp.any(x0 != 0)):
+        Ax0 = setup.op.matvec(x0)
+    else:
+        Ax0 = xp.zeros(setup.op.shape[0], dtype=setup.dtype)
+    return Ax0, 0.5 * sq_norm(xp, Ax0 - setup.b) + setup.penalty.value(x0)
+
+
+def new_history(objective: float, n_applications: int) -> dict[str, list[float]]:
+    """The per-iterate history of a solve, holding its start (which has no optimality)."""
+    return {"objective": [objective], "optimality": [math.nan], "n_applications": [n_applications]}

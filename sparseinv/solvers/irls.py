@@ -13,7 +13,14 @@ from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult, warn_if_unconverged
 from sparseinv.solvers._cg import conjugate_gradient
 from sparseinv.solvers._loop import Callback, run_proximal_gradient
-from sparseinv.solvers._setup import Setup, check_options, prepare
+from sparseinv.solvers._setup import (
+    Setup,
+    check_options,
+    new_history,
+    prepare,
+    sq_norm,
+    start_point,
+)
 
 __all__ = ["irls"]
 
@@ -148,16 +155,11 @@ def irls(
     )
 
 
-def _sq(xp: Any, v: Any) -> float:
-    return float(xp.vdot(v, v).real)
-
-
 def _ridge(setup: Setup, *, tol: float, cg_max_iter: int) -> SolveResult:
     """L2: one CG solve of (AᴴA + diag λ) x = Aᴴb."""
     op, b, xp, pen = setup.op, setup.b, setup.xp, setup.penalty
     x0 = setup.x0
-    Ax0 = op.matvec(x0) if bool(xp.any(x0 != 0)) else xp.zeros(op.shape[0], dtype=setup.dtype)
-    F0 = 0.5 * _sq(xp, Ax0 - b) + pen.value(x0)
+    _, F0 = start_point(setup)
     start = op.n_applications
     rhs = op.rmatvec(b)
     d = pen.irls_weights(x0, 0.0)
@@ -169,7 +171,7 @@ def _ridge(setup: Setup, *, tol: float, cg_max_iter: int) -> SolveResult:
         max_iter=cg_max_iter,
         xp=xp,
     )
-    F = 0.5 * _sq(xp, op.matvec(cg.x) - b) + pen.value(cg.x)
+    F = 0.5 * sq_norm(xp, op.matvec(cg.x) - b) + pen.value(cg.x)
     reason = "converged" if cg.converged else "max_iter"
     result = SolveResult(
         x=cg.x,
@@ -203,10 +205,8 @@ def _reweighted(
     polish: bool,
 ) -> SolveResult:
     op, b, xp, pen = setup.op, setup.b, setup.xp, setup.penalty
-    m = op.shape[0]
     x = setup.x0
-    Ax = op.matvec(x) if bool(xp.any(x != 0)) else xp.zeros(m, dtype=setup.dtype)
-    F = 0.5 * _sq(xp, Ax - b) + pen.value(x)
+    Ax, F = start_point(setup)
     rhs = op.rmatvec(b)
     if smoothing is None:
         L = lipschitz(op, max_iter=10, tol=1e-2, margin=1.0, xp=xp, dtype=setup.dtype).value
@@ -214,11 +214,7 @@ def _reweighted(
         if smoothing == 0.0:
             smoothing = 1.0
     eps0 = eps = smoothing
-    history: dict[str, list[float]] = {
-        "objective": [F],
-        "optimality": [math.nan],
-        "n_applications": [op.n_applications],
-    }
+    history = new_history(F, op.n_applications)
     stop_reason = "max_iter"
     change = math.inf
     k = 0
@@ -233,10 +229,10 @@ def _reweighted(
             k -= 1
             break
         x_new, Ax_new = _descend(xp, b, d, x, Ax, x_new, op.matvec(x_new))
-        norm = math.sqrt(_sq(xp, x_new))
-        change = math.sqrt(_sq(xp, x_new - x)) / norm if norm > 0 else 0.0
+        norm = math.sqrt(sq_norm(xp, x_new))
+        change = math.sqrt(sq_norm(xp, x_new - x)) / norm if norm > 0 else 0.0
         x, Ax = x_new, Ax_new
-        F = 0.5 * _sq(xp, Ax - b) + pen.value(x)
+        F = 0.5 * sq_norm(xp, Ax - b) + pen.value(x)
         history["objective"].append(F)
         history["optimality"].append(change)
         history["n_applications"].append(op.n_applications)
@@ -283,9 +279,9 @@ def _descend(xp: Any, b: Any, d: Any, x: Any, Ax: Any, x_new: Any, Ax_new: Any) 
     """
     dx = x_new - x
     Adx = Ax_new - Ax
-    curv = _sq(xp, Adx) + float(xp.sum(d * (xp.conj(dx) * dx).real))
+    curv = sq_norm(xp, Adx) + float(xp.sum(d * (xp.conj(dx) * dx).real))
     slope = float(xp.vdot(Adx, Ax - b).real) + float(xp.sum(d * (xp.conj(x) * dx).real))
-    Q = 0.5 * _sq(xp, Ax - b) + 0.5 * float(xp.sum(d * (xp.conj(x) * x).real))
+    Q = 0.5 * sq_norm(xp, Ax - b) + 0.5 * float(xp.sum(d * (xp.conj(x) * x).real))
     if slope + 0.5 * curv <= (_RUNAWAY - 1.0) * Q:  # Q(x_new) <= _RUNAWAY * Q(x)
         return x_new, Ax_new
     t = -slope / curv if curv > 0 else 0.0
