@@ -34,13 +34,16 @@ from sparseinv.tuning import TuningResult, reference_lams, tune_per_group, tune_
 from sparseinv.weights import RULES, group_weights
 
 __all__ = [
+    "DATA_SELECTIONS",
     "DEFAULT_STRATEGIES",
     "DOMAINS",
     "METRICS",
     "SELECTIONS",
     "STRATEGIES",
     "Comparison",
+    "SelectionResult",
     "compare",
+    "data_selection",
     "oracle_selection",
 ]
 
@@ -241,8 +244,345 @@ def oracle_selection(
     )
 
 
+#: the data-driven selections of :func:`compare`: the criteria of :func:`~sparseinv.select_lambda`
+DATA_SELECTIONS = ("cv", "discrepancy", "sure", "gcv")
+
+
+@dataclass(frozen=True, eq=False)
+class SelectionResult(TuningResult):
+    """A :class:`~sparseinv.tuning.TuningResult` of :func:`data_selection`.
+
+    Attributes
+    ----------
+    lams : ndarray
+        The chosen λ, one value per group.
+    x : ndarray
+        The solution at ``lams``.
+    score : float
+        Minus the criterion at ``lams`` (higher is better, as for the oracle).
+    result : None
+        No :class:`~sparseinv.SolveResult` is kept (see ``converged``).
+    n_solves : int
+        Solves made (for the per-group search: only what it adds to the single-λ
+        path it continues, since :func:`compare` adds the cost of ``"single"``).
+    n_applications : int
+        Applications of A and Aᴴ (or of row subsets of A), counted the same way.
+    seconds : float
+        0: :func:`compare` times the selection itself.
+    trace : tuple of (ndarray, float)
+        Every ``(lams, score)`` the selection evaluated.
+    at_edge : bool
+        True when the chosen single λ is the smallest of the grid.
+    method : str
+        The criterion that chose λ (``"sure"`` for the per-group search under the
+        discrepancy principle, see :func:`data_selection`).
+    selection : LambdaSelection or GroupLambdaSelection or None
+        The full result of :func:`~sparseinv.select_lambda` or
+        :func:`~sparseinv.select_group_lambdas` (path, criterion, σ̂, fallback...).
+    noise_std : float or None
+        The σ the criterion used (given or estimated), None for CV and GCV.
+    noise_method : str or None
+        Where σ came from (``"given"``, ``"least_squares"``, ``"wavelet"``,
+        ``"cv"``) or None.
+    converged : bool
+        Whether every full-data solve of the single-λ path converged.
+
+    Examples
+    --------
+    >>> import numpy as np, sparseinv as si
+    >>> p = si.problems.density_contrast(n_measurements=120, rng=0)
+    >>> sel = data_selection(p, si.L1, np.ones(2), method="gcv", n_lambdas=10)
+    >>> sel.method, sel.lams.shape, sel.noise_std is None
+    ('gcv', (2,), True)
+    """
+
+    method: str = ""
+    selection: Any = field(default=None, repr=False)
+    noise_std: float | None = None
+    noise_method: str | None = None
+    converged: bool = True
+    # the finished single-λ run, continued by the per-group search (not pickled)
+    _run: Any = field(default=None, init=False, repr=False)
+    _key: tuple = field(default=(), init=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_run"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+def data_selection(
+    problem: Problem,
+    penalty: type[Penalty],
+    weights: NDArray[np.float64] | None,
+    *,
+    start: TuningResult | None = None,
+    solver: str | Callable[..., SolveResult] = "fista",
+    budget: int | None = None,
+    method: str = "sure",
+    noise_std: float | None = None,
+    noise_method: str = "auto",
+    n_lambdas: int = 25,
+    lam_min_ratio: float | None = None,
+    n_folds: int = 5,
+    tau: float = 1.0,
+    n_probes: int = 16,
+    n_confirm: int = 3,
+    starts: Sequence[str] = ("single", "lam_max", "column_norm"),
+    rng: int | np.random.Generator | None = 0,
+) -> SelectionResult:
+    r"""Data-driven choice of λ for :func:`compare`: CV, discrepancy, SURE or GCV.
+
+    The adapter behind ``compare(selection="cv" | "discrepancy" | "sure" | "gcv")``
+    (:data:`SELECTIONS`); it follows the selection protocol of :func:`compare` and
+    never reads ``problem.x_true`` or ``problem.noise_std``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem (only ``A``, ``b`` and ``groups`` are used).
+    penalty : Penalty class
+        :class:`~sparseinv.L0`, :class:`~sparseinv.L1` or :class:`~sparseinv.L2`.
+    weights : ndarray or None
+        One weight per group: select the scale :math:`s` of
+        :math:`\lambda_g = s\,w_g` with :func:`~sparseinv.select_lambda`. None: select
+        every :math:`\lambda_g` with :func:`~sparseinv.select_group_lambdas`.
+    start : TuningResult, optional
+        The ``"single"`` result of the same selection: the per-group search continues
+        from its path (no solve repeated) when it was made with the same options;
+        otherwise the single-λ path is run again.
+    solver : str or callable, default "fista"
+        The solver of every solve (:func:`compare` passes its counting solver).
+    budget : int, optional
+        Most criterion evaluations of the per-group search (``max_evaluations`` of
+        :func:`~sparseinv.select_group_lambdas`; each is one solve, K for CV); None
+        keeps that function's default. The single-λ path is bounded by its grid.
+    method : {"sure", "cv", "discrepancy", "gcv"}, default "sure"
+        The criterion (see :func:`~sparseinv.select_lambda`).
+    noise_std : float, optional
+        σ of the noise, for SURE and the discrepancy principle. None (default):
+        estimated from the data, never taken from ``problem.noise_std`` (see Notes).
+    noise_method : {"auto", "least_squares", "wavelet", "cv"}, default "auto"
+        How σ is estimated when ``noise_std`` is None (see Notes).
+    n_lambdas : int, default 25
+        Grid size of the single-λ path (:func:`compare` passes its ``n_lams``).
+    lam_min_ratio : float, optional
+        Smallest over largest λ of the grid (:func:`compare` passes its own); None:
+        the default of :func:`~sparseinv.select_lambda`.
+    n_folds : int, default 5
+        K of K-fold cross-validation (``"cv"``, the σ refit and the per-group
+        confirmation).
+    tau : float, default 1.0
+        τ of the discrepancy principle.
+    n_probes : int, default 16
+        Hutchinson probes of the L2 degrees of freedom.
+    n_confirm : int, default 3
+        Fresh K-fold splits on which the per-group λ must beat the single λ.
+    starts : sequence of str, default ("single", "lam_max", "column_norm")
+        Starting points of the per-group search (see
+        :func:`~sparseinv.select_group_lambdas`): the ``"single"`` start continues the
+        single-λ path, each weighting rule adds its own path. Ignored with ``weights``.
+    rng : int or numpy.random.Generator, default 0
+        Seed of folds and probes: the default makes the selection deterministic.
+
+    Returns
+    -------
+    SelectionResult
+        ``lams`` (one per group), ``x``, the cost (``n_solves``, ``n_applications``;
+        for the per-group search only what it adds to the single-λ path it continues,
+        since :func:`compare` adds the cost of ``"single"``), and the full selection.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method`` and the errors of
+        :func:`~sparseinv.select_lambda` (bad ``n_folds``, a σ that cannot be had
+        with ``noise_method`` other than ``"auto"``...).
+
+    Notes
+    -----
+    **Noise level.** A data-driven selection is not given the true σ: with
+    ``noise_std=None`` SURE and the discrepancy principle use the estimate of
+    :func:`~sparseinv.estimate_noise_std` (``"auto"``: the least-squares residual when
+    m > n, else the wavelet MAD of ``b`` when ``b`` passes its smoothness check) and,
+    where neither applies (e.g. compressed sensing with m < n), the refitted residual
+    at the cross-validated λ (Reid, Tibshirani & Friedman 2016). Both criteria use the
+    same σ̂. :func:`~sparseinv.select_lambda` alone refuses that refit for the
+    discrepancy principle unless asked (``noise_method="cv"``); here ``"auto"``
+    allows it, so that every method returns a λ on every problem. Pass ``noise_std``
+    (e.g. ``selection_options={"noise_std": p.noise_std}`` in :func:`compare`) to
+    give σ explicitly.
+
+    **Per-group λ.** ``"sure"``, ``"gcv"`` and ``"cv"`` minimize their own criterion
+    over the G values with the pattern search of
+    :func:`~sparseinv.select_group_lambdas` (from the best of the single λ and the
+    weighting-rule paths of ``starts``, confirmed against the single λ on fresh
+    K-fold splits, never worse than the single λ on the criterion). The
+    discrepancy principle is one equation, :math:`\|b - Ax\| = \tau\sigma\sqrt m`,
+    satisfied by a (G − 1)-dimensional set of λ vectors: it cannot choose G values.
+    Under ``"discrepancy"`` the per-group λ therefore minimize SURE with the
+    discrepancy principle's σ̂ — the risk estimate that needs exactly the same
+    information, σ and nothing more — starting from the SURE-best λ on the
+    discrepancy path (scored from its fits, no new solve); the result's ``method`` is
+    ``"sure"``.
+
+    References
+    ----------
+    .. [1] S. Reid, R. Tibshirani, J. Friedman, "A study of error variance estimation
+       in lasso regression", Statist. Sinica 26, 2016.
+
+    Examples
+    --------
+    >>> import sparseinv as si
+    >>> p = si.problems.density_contrast(rng=0)
+    >>> single = data_selection(p, si.L1, np.ones(2), method="sure", n_lambdas=15)
+    >>> grouped = data_selection(p, si.L1, None, start=single, method="sure", n_lambdas=15)
+    >>> single.noise_method, bool(grouped.lams[0] < grouped.lams[1])
+    ('cv', True)
+    """
+    from sparseinv.selection._engine import check_choice
+    from sparseinv.selection.grouped import check_starts, search_groups
+    from sparseinv.selection.single import run_single
+
+    method = check_choice(method, "method", DATA_SELECTIONS)
+    starts = check_starts(starts)
+    groups = problem.groups
+    G = groups.n_groups
+    if noise_std is None and noise_method == "auto" and method in ("sure", "discrepancy"):
+        noise_method = _auto_noise_method(problem)
+    key = (
+        method,
+        penalty,
+        noise_std,
+        noise_method,
+        n_lambdas,
+        lam_min_ratio,
+        n_folds,
+        tau,
+        n_probes,
+        _seed_key(rng),
+    )
+    options = {
+        "method": method,
+        "noise_std": noise_std,
+        "noise_method": noise_method,
+        "lams": None,
+        "n_lambdas": n_lambdas,
+        "lam_min_ratio": lam_min_ratio,
+        "n_folds": n_folds,
+        "tau": tau,
+        "n_probes": n_probes,
+        "solver": solver,
+        "solver_options": {},
+    }
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        equal = bool(np.allclose(w, w[0], rtol=1e-12))
+        # equal weights are one λ: the run the per-group search can continue
+        run = run_single(
+            problem.A,
+            problem.b,
+            penalty,
+            groups=groups,
+            weights=None if equal else w,
+            rng=rng,
+            **options,
+        )
+        sel = run.result
+        lams = np.full(G, float(sel.lam)) if equal else np.asarray(sel.lam, dtype=float)
+        out = SelectionResult(
+            lams=lams,
+            x=sel.x,
+            score=-float(sel.criterion_value),
+            result=None,
+            n_solves=sel.n_solves,
+            n_applications=sel.n_applications,
+            seconds=0.0,
+            trace=tuple(
+                (np.broadcast_to(np.asarray(lam, dtype=float), (G,)).copy(), -float(v))
+                for lam, v in zip(sel.path_lams, sel.criterion, strict=True)
+            ),
+            at_edge=bool(sel.index == sel.path_lams.shape[0] - 1),
+            method=method,
+            selection=sel,
+            noise_std=sel.noise_std,
+            noise_method=sel.noise_method,
+            converged=sel.converged,
+        )
+        object.__setattr__(out, "_run", run if equal else None)
+        object.__setattr__(out, "_key", key)
+        return out
+    reuse = isinstance(start, SelectionResult) and start._run is not None and start._key == key
+    if reuse:
+        run = start._run  # type: ignore[union-attr]
+    else:
+        run = run_single(
+            problem.A, problem.b, penalty, groups=groups, weights=None, rng=rng, **options
+        )
+    criterion = None
+    if method == "discrepancy":
+        from sparseinv.selection.criteria import SteinUnbiasedRisk
+
+        sigma = float(run.result.noise_std)
+        criterion = SteinUnbiasedRisk(
+            run.engine, noise_var=run.engine.noise_var_per_obs(sigma), n_folds=n_folds
+        )
+    sel = search_groups(
+        run,
+        groups,
+        max_evaluations=budget,
+        n_confirm=n_confirm,
+        criterion=criterion,
+        starts=starts,
+    )
+    single_cost = (sel.single.n_solves, sel.single.n_applications) if reuse else (0, 0)
+    return SelectionResult(
+        lams=np.asarray(sel.lam, dtype=float),
+        x=sel.x,
+        score=-float(sel.criterion_value),
+        result=None,
+        n_solves=sel.n_solves - single_cost[0],
+        n_applications=sel.n_applications - single_cost[1],
+        seconds=0.0,
+        trace=tuple(
+            (lam.copy(), -float(v))
+            for lam, v in zip(sel.search_lams, sel.search_criterion, strict=True)
+        ),
+        at_edge=False,
+        method=sel.method,
+        selection=sel,
+        noise_std=sel.noise_std,
+        noise_method=sel.noise_method,
+        converged=sel.single.converged,
+    )
+
+
+def _auto_noise_method(problem: Problem) -> str:
+    """``"auto"`` where :func:`estimate_noise_std` has an estimate, else ``"cv"`` (refit)."""
+    from sparseinv.selection.noise import estimate_noise_std
+
+    m, n = problem.A.shape
+    if m > n:
+        return "auto"  # least squares
+    try:  # for m <= n only the wavelet estimate is tried: no application of A
+        estimate_noise_std(problem.A, problem.b, method="auto")
+    except ValueError:
+        return "cv"
+    return "auto"
+
+
+def _seed_key(rng: Any) -> Any:
+    return rng if rng is None or isinstance(rng, int | np.integer) else id(rng)
+
+
 #: named selections for ``compare(selection=...)``; each follows the protocol of :func:`compare`
-SELECTIONS: dict[str, Callable[..., Any]] = {"oracle": oracle_selection}
+SELECTIONS: dict[str, Callable[..., Any]] = {
+    "oracle": oracle_selection,
+    **{name: functools.partial(data_selection, method=name) for name in DATA_SELECTIONS},
+}
 
 
 # ----------------------------------------------------------------------------- result
@@ -478,6 +818,10 @@ class Comparison:
         return fig
 
 
+def _float_or_nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
 def _finite(value: float, higher: bool) -> float:
     if math.isfinite(value):
         return value
@@ -518,6 +862,7 @@ def compare(
     n_lams: int = 25,
     lam_min_ratio: float = 1e-4,
     solver_options: Mapping[str, Any] | None = None,
+    selection_options: Mapping[str, Any] | None = None,
 ) -> Comparison:
     r"""Tune each λ parametrization the same way and tabulate recovery and tuning cost.
 
@@ -554,6 +899,11 @@ def compare(
         Smallest grid point relative to the largest.
     solver_options : dict, optional
         Passed to every solve (``max_iter``, ``tol``...).
+    selection_options : dict, optional
+        Extra keywords of the selection: for the data-driven ones those of
+        :func:`data_selection` (``noise_std``, ``noise_method``, ``n_folds``,
+        ``n_lambdas``, ``lam_min_ratio``, ``n_confirm``, ``rng``...); for a callable,
+        passed to every call.
 
     Returns
     -------
@@ -569,8 +919,11 @@ def compare(
         - ``"n_solves"``, ``"n_operator_applications"``, ``"seconds"``: the tuning cost
           (weights, reference λ and every solve included; ``"per_group"`` includes
           the single-λ search it starts from);
-        - ``"converged"`` (the final solve), ``"at_edge"`` (best grid point at the
-          smallest λ of the grid), ``"same_as"`` (see Notes; else None).
+        - ``"converged"`` (the final solve; for a data-driven selection, every solve
+          of its full-data path), ``"at_edge"`` (best grid point at the smallest λ of
+          the grid), ``"same_as"`` (see Notes; else None);
+        - ``"noise_std"`` and ``"noise_method"``: the σ a data-driven selection used
+          and where it came from (NaN and None otherwise).
 
     Raises
     ------
@@ -610,6 +963,21 @@ def compare(
     upper bound on what each parametrization can deliver, a fair comparison of
     parametrizations, not a method for real data.
 
+    **Data-driven.** ``"cv"``, ``"discrepancy"``, ``"sure"`` and ``"gcv"``
+    (:data:`DATA_SELECTIONS`, implemented by :func:`data_selection`) choose λ from
+    ``A`` and ``b`` alone: one-scale strategies by
+    :func:`~sparseinv.select_lambda` on a warm-started grid of ``n_lams`` scales
+    from the largest useful one down to ``lam_min_ratio`` times it (no refinement
+    between grid points), ``"per_group"`` by the pattern search of
+    :func:`~sparseinv.select_group_lambdas` continued from the ``"single"`` path
+    (its record's cost adds only the search to the cost of ``"single"``; the search
+    is at most ``budget`` criterion evaluations). σ is estimated, never read from
+    ``problem.noise_std``, unless ``selection_options`` gives ``noise_std``; the
+    discrepancy principle, one equation, chooses per-group λ by SURE with its σ̂
+    (:func:`data_selection`). ``metric`` and ``domain`` only shape the records,
+    which are still measured against ``x_true`` when the problem has it (NaN
+    otherwise), so the regret of a selection is its oracle's metric minus its own.
+
     **Selection protocol.** Any other selector, named in :data:`SELECTIONS` or given
     as a callable, is called once per strategy as::
 
@@ -632,9 +1000,9 @@ def compare(
     It returns the chosen λ, one value per group (or one number), or a
     :class:`~sparseinv.tuning.TuningResult`. When it returns λ, the solution is the
     last solve it made at that λ on ``problem.A``, ``problem.b``, or one more solve.
-    A data-driven rule (cross-validation, discrepancy principle, SURE, GCV) is wired
-    as ``selection="cv"`` by adding an adapter with this signature to
-    :data:`SELECTIONS`.
+    A new rule is wired as ``selection="name"`` by adding an adapter with this
+    signature to :data:`SELECTIONS` (:func:`data_selection` is the one of the
+    built-in data-driven rules).
 
     Examples
     --------
@@ -646,6 +1014,16 @@ def compare(
     True
     >>> bool(grouped["lams"][1] > grouped["lams"][0])   # the sparse block gets the larger λ
     True
+
+    The same parametrizations with λ chosen by SURE (σ estimated from the data),
+    and the regret of each against its oracle:
+
+    >>> auto = si.compare(p, strategies=("single", "per_group"), selection="sure", n_lams=15,
+    ...                   selection_options={"lam_min_ratio": 1e-3})
+    >>> regret = [o["snr_db"] - a["snr_db"] for o, a in zip(res.records, auto.records)]
+    >>> single, grouped = auto.records
+    >>> single["noise_method"], bool(grouped["lams"][0] < grouped["lams"][1])
+    ('cv', True)
     """
     if not isinstance(problem, Problem):
         raise TypeError(
@@ -671,6 +1049,7 @@ def compare(
         )
     budget = check_positive_number(budget, "budget", integer=True)
     select, selection_name = _resolve_selection(selection)
+    extra = dict(selection_options or {})
     if select is oracle_selection:
         if problem.x_true is None:
             raise ValueError(
@@ -679,11 +1058,20 @@ def compare(
             )
         select = functools.partial(
             oracle_selection,
-            metric=metric,
-            domain=domain,
-            n_lams=n_lams,
-            lam_min_ratio=lam_min_ratio,
+            **{
+                "metric": metric,
+                "domain": domain,
+                "n_lams": n_lams,
+                "lam_min_ratio": lam_min_ratio,
+                **extra,
+            },
         )
+    elif selection_name in DATA_SELECTIONS:
+        select = functools.partial(
+            select, **{"n_lambdas": n_lams, "lam_min_ratio": lam_min_ratio, **extra}
+        )
+    elif extra:
+        select = functools.partial(select, **extra)
     evaluation = _Evaluation(problem, domain)
     options = dict(solver_options or {})
 
@@ -758,9 +1146,15 @@ def compare(
                 "n_solves": int(n_solves),
                 "n_operator_applications": int(n_apps),
                 "seconds": float(seconds),
-                "converged": bool(result.converged) if result is not None else True,
+                "converged": (
+                    bool(result.converged)
+                    if result is not None
+                    else bool(getattr(tuned, "converged", True))
+                ),
                 "at_edge": bool(tuned.at_edge),
                 "same_as": same_as.get(name),
+                "noise_std": _float_or_nan(getattr(tuned, "noise_std", None)),
+                "noise_method": getattr(tuned, "noise_method", None),
             }
         )
         solutions[name] = x

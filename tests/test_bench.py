@@ -16,7 +16,15 @@ import pytest
 
 import sparseinv as si
 from sparseinv.bench import CASES, SUITES, CaseReport, Check, Table, main, run_bench
-from sparseinv.bench.cases import compare_trial, grouped, l1_trial, seismic
+from sparseinv.bench.cases import (
+    REGRET_METHODS,
+    compare_trial,
+    grouped,
+    l1_trial,
+    regret_trial,
+    seismic,
+    selection_regret,
+)
 from sparseinv.bench.phase import (
     debias,
     donoho_tanner,
@@ -138,6 +146,13 @@ def test_full_suite_holds_the_sizes_the_targets_are_set_for():
     p = si.problems.trace_interpolation(rng=0)
     assert p.extra["gather"].shape == (70, 80) and p.extra["kept"].size == 35
     assert CASES["ecg"].config("full")["fractions"] == (0.3, 0.5)
+    r = CASES["selection_regret"].config("full")
+    assert r["methods"] == REGRET_METHODS == ("oracle", "cv", "discrepancy", "sure", "gcv")
+    assert set(r["problems"]) == {"density_contrast", "size_only", "spike_deconvolution", "ecg"}
+    assert r["problems"]["density_contrast"][:2] == ("density_contrast", {})  # m = 200, 20 dB
+    assert r["problems"]["size_only"][:2] == ("size_only", {})
+    assert all(trials >= 8 for _, _, trials in r["problems"].values())
+    assert "selection_regret" in CASES and list(CASES)[-1] == "selection_regret"
     for case in CASES.values():
         assert set(case.config("quick")) == set(case.config("full"))
     assert SUITES == ("quick", "full")
@@ -189,6 +204,67 @@ def test_seismic_case_measures_the_gather_and_draws_it(tmp_path):
     assert "model_snr_db" in rows["single"]
     paths = write_report([report], tmp_path, suite="quick", seed=0, jobs=1, seconds=1.0)
     assert {"seismic_gathers.png", "seismic_fk.png", "seismic_gains.png"} <= set(paths)
+
+
+def test_selection_regret_case_reports_paired_regret_and_its_targets(tmp_path):
+    config = {
+        "problems": {
+            "density_contrast": (
+                "block_sparse",
+                {"sizes": [60, 60], "nonzeros": [12, 1], "n_measurements": 50},
+                2,
+            ),
+            "size_only": (
+                "block_sparse",
+                {"sizes": [20, 180], "nonzeros": [2, 18], "n_measurements": 80},
+                1,
+            ),
+        },
+        "methods": ("oracle", "sure", "gcv"),
+        "compare": {"n_lams": 7, "budget": 8, "solver_options": {"max_iter": 200}},
+        "selection": {"n_lambdas": 8, "lam_min_ratio": 1e-2, "n_folds": 3, "n_confirm": 1},
+    }
+    report = selection_regret(config, Runner(stream=None))
+    assert report.name == "selection_regret" and len(report.tables) == 2
+    rows = {r["method"]: r for r in report.tables[0].rows}
+    assert list(rows) == ["oracle", "sure", "gcv"] and rows["sure"]["trials"] == 2
+    assert rows["oracle"]["single_regret_db"] == 0.0 and rows["oracle"]["group_regret_db"] == 0.0
+    # the regret is paired with the oracle of the same trials
+    for method in ("sure", "gcv"):
+        r = rows[method]
+        for key in ("single", "group"):
+            expected = rows["oracle"][f"{key}_snr_db"] - r[f"{key}_snr_db"]
+            assert r[f"{key}_regret_db"] == pytest.approx(expected)
+    assert rows["sure"]["sigma_ratio"] > 0 and math.isnan(rows["gcv"]["sigma_ratio"])
+    targets = [c.target for c in report.checks]
+    assert len(targets) == 6
+    assert "density contrast: automatic per-group − data-driven single ≥ 1 dB" in targets[2]
+    assert "size-only control" in targets[5]
+    gain = report.checks[2]
+    best_group = max(rows[m]["group_snr_db"] for m in ("sure", "gcv"))
+    best_single = max(rows[m]["single_snr_db"] for m in ("sure", "gcv"))
+    assert gain.passed == (best_group - best_single >= 1.0)
+    paths = write_report([report], tmp_path, suite="quick", seed=0, jobs=1, seconds=1.0)
+    assert "selection_regret.png" in paths
+    assert (
+        "| selection_regret | density_contrast: best data-driven" in paths["markdown"].read_text()
+    )
+    with pytest.raises(ValueError, match=r"config\['methods'\] must start with 'oracle'"):
+        selection_regret({**config, "methods": ("sure",)}, Runner(stream=None))
+
+
+def test_regret_trial_hides_the_truth_from_data_driven_selection():
+    out = regret_trial(
+        maker="density_contrast",
+        maker_kwargs={"n_measurements": 60},
+        seed=2,
+        selection="gcv",
+        compare_kwargs={"n_lams": 6},
+    )
+    p = si.problems.density_contrast(n_measurements=60, rng=2)
+    assert out["noise_std"] == p.noise_std
+    rec = out["records"]["single"]
+    assert rec["n_solves"] == 6 and rec["noise_method"] is None
 
 
 def test_runner_with_workers_gives_the_results_in_order():

@@ -11,7 +11,15 @@ import pytest
 from scipy.fft import dct
 
 import sparseinv as si
-from sparseinv.compare import DEFAULT_STRATEGIES, STRATEGIES, oracle_selection
+from sparseinv.compare import (
+    DATA_SELECTIONS,
+    DEFAULT_STRATEGIES,
+    SELECTIONS,
+    STRATEGIES,
+    SelectionResult,
+    data_selection,
+    oracle_selection,
+)
 from sparseinv.problems import Problem
 from sparseinv.tuning import STEP_FACTORS, TuningResult, tune_per_group, tune_scale
 
@@ -252,6 +260,127 @@ def test_oracle_selection_is_registered():
     np.testing.assert_allclose(best.lams, res.records[0]["lams"])
 
 
+# ----------------------------------------------------------------------------- data-driven
+@pytest.fixture(scope="module")
+def small_density():
+    # density contrast at 2/5 of the size: 20 of 100 and 2 of 100 non-zeros, m = 80
+    return si.problems.block_sparse([100, 100], [20, 2], n_measurements=80, rng=3)
+
+
+def _blind(p, noise_std):
+    """The problem without its answer, with a wrong σ."""
+    return Problem(
+        A=p.A, b=p.b, x_true=None, groups=p.groups, noise_std=noise_std, name=p.name + " (blind)"
+    )
+
+
+@pytest.mark.parametrize("method", ["sure", "cv"])
+def test_data_driven_selection_needs_neither_x_true_nor_the_true_noise(small_density, method):
+    p = small_density
+    kw = {"strategies": ("single", "sqrt_size", "per_group"), "selection": method, "n_lams": 12}
+    res = si.compare(p, **kw)
+    # no x_true, and a wildly wrong σ on the problem: the same λ and solutions
+    blind = si.compare(_blind(p, noise_std=1e3 * p.noise_std), **kw)
+    assert res.selection == method and blind.selection == method
+    for rec, rec_blind in zip(res.records, blind.records, strict=True):
+        assert np.all(np.isfinite(rec["lams"])) and np.all(rec["lams"] > 0)
+        np.testing.assert_array_equal(rec["lams"], rec_blind["lams"])
+        np.testing.assert_array_equal(
+            res.solutions[rec["strategy"]], blind.solutions[rec["strategy"]]
+        )
+        for key in ("snr_db", "nmse_db", "f1"):
+            assert math.isfinite(rec[key]) and math.isnan(rec_blind[key])
+        assert rec["n_solves"] > 0 and rec["n_operator_applications"] > 0 and rec["seconds"] > 0
+    single, _, grouped = res.records
+    if method == "sure":  # m < n Gaussian: σ from the cross-validated refit, not p.noise_std
+        assert single["noise_method"] == "cv"
+        assert 0.5 * p.noise_std < single["noise_std"] < 2 * p.noise_std
+    else:
+        assert single["noise_method"] is None and math.isnan(single["noise_std"])
+    # the per-group search continues the single path: its cost adds to it
+    assert grouped["n_solves"] > single["n_solves"]
+    assert single["snr_db"] > 8.0 and grouped["snr_db"] > single["snr_db"] - 1.0
+    with pytest.raises(ValueError, match=r"selection='oracle' tunes λ against problem\.x_true"):
+        si.compare(_blind(p, p.noise_std), strategies=("single",))
+
+
+def test_per_group_continues_the_single_path_as_select_group_lambdas_would(small_density):
+    p = small_density
+    res = si.compare(
+        p, strategies=("single", "per_group"), selection="sure", n_lams=12, lam_min_ratio=1e-3
+    )
+    ref = si.select_group_lambdas(
+        p.A,
+        p.b,
+        p.groups,
+        method="sure",
+        n_lambdas=12,
+        lam_min_ratio=1e-3,
+        max_evaluations=150,
+        rng=0,
+    )
+    single, grouped = res.records
+    np.testing.assert_allclose(single["lams"], ref.single_lam, rtol=1e-12)
+    np.testing.assert_allclose(grouped["lams"], ref.lam, rtol=1e-12)
+    # counted once: the single path, then what the search added
+    assert grouped["n_solves"] == ref.n_solves
+    assert grouped["n_operator_applications"] >= ref.n_applications
+
+
+def test_discrepancy_per_group_minimizes_sure_with_the_same_noise_estimate(small_density):
+    p = small_density
+    sigma = 1.1 * p.noise_std
+    res = si.compare(
+        p,
+        strategies=("single", "per_group"),
+        selection="discrepancy",
+        n_lams=12,
+        selection_options={"noise_std": sigma},
+    )
+    single, grouped = res.records
+    assert single["noise_method"] == grouped["noise_method"] == "given"
+    assert single["noise_std"] == grouped["noise_std"] == sigma
+    pg = data_selection(
+        p,
+        si.L1,
+        None,
+        method="discrepancy",
+        noise_std=sigma,
+        n_lambdas=12,
+        lam_min_ratio=1e-4,
+        budget=150,
+    )
+    assert isinstance(pg, SelectionResult) and pg.method == "sure"
+    assert pg.selection.single.noise_std == sigma
+    np.testing.assert_allclose(pg.lams, grouped["lams"], rtol=1e-12)
+    # the discrepancy choice of one λ satisfies its equation on the grid
+    path = data_selection(
+        p,
+        si.L1,
+        np.ones(2),
+        method="discrepancy",
+        noise_std=sigma,
+        n_lambdas=12,
+        lam_min_ratio=1e-4,
+    ).selection
+    target = sigma * np.sqrt(p.n_measurements)
+    assert path.residual_norm[path.index] <= target < path.residual_norm[path.index - 1]
+
+
+def test_data_selections_are_registered_and_check_their_method():
+    assert DATA_SELECTIONS == ("cv", "discrepancy", "sure", "gcv")
+    assert set(SELECTIONS) == {"oracle", *DATA_SELECTIONS}
+    p = _small(8)
+    res = si.compare(
+        p, strategies=("single",), selection="gcv", n_lams=8, selection_options={"n_lambdas": 6}
+    )
+    assert res.records[0]["n_solves"] == 6  # selection_options override the grid
+    with pytest.raises(ValueError, match="method must be one of"):
+        data_selection(p, si.L1, np.ones(2), method="aic")
+    with pytest.raises(ValueError, match="n_folds"):
+        si.compare(p, strategies=("single",), selection="cv", selection_options={"n_folds": 1})
+
+
 # ----------------------------------------------------------------------------- bad input
 def test_bad_input_is_rejected_with_named_arguments(density):
     with pytest.raises(ValueError, match=r"strategies must be among .*got 'grouped'"):
@@ -275,8 +404,8 @@ def test_bad_input_is_rejected_with_named_arguments(density):
         si.compare(density, domain="synthesis")
     with pytest.raises(ValueError, match="must not hold 'lam_max' with penalty 'l2'"):
         si.compare(density, penalty="l2", strategies=("lam_max",))
-    with pytest.raises(ValueError, match="selection must be one of 'oracle'"):
-        si.compare(density, selection="cv")
+    with pytest.raises(ValueError, match=r"selection must be one of 'oracle', 'cv'.*got 'aic'"):
+        si.compare(density, selection="aic")
     with pytest.raises(TypeError, match="selection must be a str or a callable"):
         si.compare(density, selection=3)
     with pytest.raises(ValueError, match="budget must be finite and > 0"):

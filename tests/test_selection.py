@@ -199,6 +199,100 @@ def test_group_lambdas_never_worse_than_single_and_cv_runs() -> None:
         assert sel.criterion_value == pytest.approx(sel.search_criterion.min())
 
 
+def test_group_lambdas_are_deterministic_for_a_seed_and_continue_a_single_run() -> None:
+    from sparseinv.selection.grouped import search_groups
+    from sparseinv.selection.single import run_single
+
+    p = problems.block_sparse([100, 100], [20, 2], n_measurements=80, rng=5)
+    kw = {"method": "sure", "n_lambdas": 12, "lam_min_ratio": 1e-3, "n_confirm": 1}
+    first = select_group_lambdas(p.A, p.b, p.groups, rng=7, **kw)
+    again = select_group_lambdas(p.A, p.b, p.groups, rng=7, **kw)
+    np.testing.assert_array_equal(first.lam, again.lam)
+    np.testing.assert_array_equal(first.x, again.x)
+    assert first.noise_std == again.noise_std and first.n_solves == again.n_solves
+    assert first.lam.shape == (2,) and np.all(np.isfinite(first.lam)) and np.all(first.lam > 0)
+    # a single-λ run continued by the search is the same selection, at the same cost
+    run = run_single(
+        p.A,
+        p.b,
+        "l1",
+        groups=p.groups,
+        weights=None,
+        method="sure",
+        noise_std=None,
+        noise_method="auto",
+        lams=None,
+        n_lambdas=12,
+        lam_min_ratio=1e-3,
+        n_folds=5,
+        tau=1.0,
+        n_probes=16,
+        solver="fista",
+        rng=7,
+        solver_options={},
+    )
+    cont = search_groups(run, p.groups, n_confirm=1)
+    np.testing.assert_array_equal(cont.lam, first.lam)
+    assert cont.n_solves == first.n_solves
+
+
+@pytest.mark.parametrize("method", ["sure", "cv"])
+def test_group_lambdas_multi_start_escapes_the_single_lambda(method: str) -> None:
+    # block 1's columns are 100 times weaker, its coefficients 100 times larger: its λ
+    # must be ~100 times smaller, and steps of 2 from one λ change nothing (block 1 stays
+    # zero), so the single start is stuck; the weighting-rule starts are not
+    p = problems.block_sparse(
+        [40, 40],
+        [4, 4],
+        amplitudes=[1.0, 100.0],
+        column_scales=[1.0, 0.01],
+        n_measurements=60,
+        rng=0,
+    )
+    kw = {"method": method, "n_lambdas": 12, "n_folds": 3, "n_confirm": 1, "rng": 0}
+    one = select_group_lambdas(p.A, p.b, p.groups, starts=("single",), **kw)
+    multi = select_group_lambdas(p.A, p.b, p.groups, **kw)
+    assert one.start == "single" and set(one.start_values) == {"single"}
+    assert set(multi.start_values) == {"single", "lam_max", "column_norm"}
+    assert multi.start_values["single"] == pytest.approx(one.single_criterion_value)
+    # one search from every start; the one from the single λ is the single-start search
+    assert set(multi.search_values) == set(multi.start_values)
+    assert multi.search_values["single"] == one.search_values["single"]
+    assert multi.start != "single"
+    assert multi.criterion_value == multi.search_values[multi.start]
+    assert multi.criterion_value == min(multi.search_values.values())
+    ratios = multi.start_lam / si.group_weights(p.A, p.b, p.groups, multi.start)
+    np.testing.assert_allclose(ratios, ratios[0])  # the start is on its rule's path
+    # never worse on the criterion than the single start, nor than the single λ
+    assert multi.criterion_value <= one.criterion_value <= one.single_criterion_value
+    assert multi.criterion_value < one.criterion_value
+    assert not multi.fallback and multi.lam[1] < multi.lam[0] / 30
+    snr_one = metrics.snr_db(p.x_true, one.x)
+    assert metrics.snr_db(p.x_true, multi.x) > snr_one + 5
+    # the rule paths are paid for: one path each (K + 1 solves per λ for CV), then the
+    # searches (K per evaluation for CV), the confirmation (K, and K per end tried)
+    # and, for CV, the full fit
+    K = 3 if method == "cv" else 1
+    extra = 2 * 12 * (K + 1 if method == "cv" else 1) + multi.n_evaluations * K + 2 * 3
+    assert multi.n_solves >= multi.single.n_solves + extra + (method == "cv")
+    assert multi.n_applications > one.n_applications
+
+
+def test_group_lambdas_starts_are_validated() -> None:
+    p = problems.block_sparse([20, 20], [2, 2], n_measurements=30, rng=0)
+    for bad in ((), ("single", "nope"), ("uniform",)):
+        with pytest.raises(ValueError, match="starts"):
+            select_group_lambdas(p.A, p.b, p.groups, method="gcv", starts=bad)
+    with pytest.raises(TypeError, match="starts"):
+        select_group_lambdas(p.A, p.b, p.groups, method="gcv", starts=3)  # type: ignore[arg-type]
+    # a rule alone is a valid start; the result still never beats the single λ's fallback
+    sel = select_group_lambdas(
+        p.A, p.b, p.groups, method="gcv", n_lambdas=8, n_confirm=0, starts="lam_max", rng=0
+    )
+    assert sel.start == "lam_max" and set(sel.start_values) == {"lam_max"}
+    assert sel.criterion_value <= sel.single_criterion_value
+
+
 def test_group_lambdas_ridge_with_hutchinson_df() -> None:
     p = problems.block_sparse([30, 20], [30, 2], amplitudes=[1.0, 3.0], n_measurements=60, rng=2)
     sel = select_group_lambdas(
@@ -240,4 +334,15 @@ def test_errors_name_the_argument() -> None:
         select_lambda(A, b, groups=si.Groups.from_sizes([10, 20]), weights=[1, 2, 3])
     with pytest.raises(ValueError, match="method"):
         select_group_lambdas(A, b, si.Groups.from_sizes([10, 20]), method="discrepancy")
+    with pytest.raises(ValueError, match="method"):
+        select_group_lambdas(A, b, si.Groups.from_sizes([10, 20]), method="aic")
+    g = si.Groups.from_sizes([10, 20])
+    with pytest.raises(ValueError, match="n_folds"):
+        select_group_lambdas(A, b, g, method="cv", n_folds=1)
+    with pytest.raises(ValueError, match="n_folds"):
+        select_group_lambdas(A, b, g, method="cv", n_folds=21)
+    with pytest.raises(ValueError, match="lams"):
+        select_group_lambdas(A, b, g, method="gcv", lams=[])
+    with pytest.raises(ValueError, match="noise_std"):  # m < n, b not a smooth trace
+        select_lambda(A, b, method="discrepancy", noise_method="auto")
     assert set(CRITERIA) == {"cv", "discrepancy", "sure", "gcv"}

@@ -11,7 +11,9 @@ Run it as ``sparseinv bench [--suite quick|full] [--cases NAME,...] [--out DIR]
    not (size-only control), and the layers geometry;
 4. ``seismic``: spike deconvolution, trace interpolation (FK, linear Radon) and the
    Radon two-dictionary problem;
-5. ``ecg``: a real ECG recording from 30 % and 50 % of its samples.
+5. ``ecg``: a real ECG recording from 30 % and 50 % of its samples;
+6. ``selection_regret``: one λ and per-group λ chosen from the data alone (CV,
+   discrepancy principle, SURE, GCV) against their oracles.
 
 Importing this package does not import matplotlib; figures are drawn when written.
 """

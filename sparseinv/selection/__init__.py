@@ -8,12 +8,17 @@ there to plug in a rule); :func:`estimate_noise_std` estimates σ.
 """
 
 from sparseinv.selection.criteria import CRITERIA, Criterion, FitCriterion
-from sparseinv.selection.grouped import GroupLambdaSelection, select_group_lambdas
+from sparseinv.selection.grouped import (
+    SEARCH_STARTS,
+    GroupLambdaSelection,
+    select_group_lambdas,
+)
 from sparseinv.selection.noise import NoiseEstimate, estimate_noise_std
 from sparseinv.selection.single import LambdaSelection, select_lambda
 
 __all__ = [
     "CRITERIA",
+    "SEARCH_STARTS",
     "Criterion",
     "FitCriterion",
     "GroupLambdaSelection",

@@ -141,6 +141,7 @@ class _Run:
     criterion: Criterion
     state: Any  # the criterion's warm-start state at the chosen λ
     fits: list[Fit]
+    gen: np.random.Generator  # the random source of folds and probes, to continue with
 
 
 def select_lambda(
@@ -364,15 +365,7 @@ def run_single(
             engine, method, noise_std, noise_method
         )
 
-    fits: list[Fit] = []
-    for lam in lam_values:
-        last = fits[-1] if fits else None
-        fit = engine.fit(
-            lam, x0=None if last is None else last.x, probes=None if last is None else last.probes
-        )
-        if last is not None and last.probes is not None:
-            fits[-1] = replace(last, probes=None)  # keep one set of probe solutions
-        fits.append(fit)
+    fits = fit_path(engine, lam_values)
     if crit_cls.needs_noise_std and sigma is None:
         sigma, extra_solves, extra_applications = _cv_noise(engine, lam_values, fits, n_folds, gen)
     noise_var = None if sigma is None else engine.noise_var_per_obs(sigma)
@@ -404,7 +397,29 @@ def run_single(
         n_applications=engine.n_applications + criterion.n_applications + extra_applications,
         converged=all(f.converged for f in fits),
     )
-    return _Run(result=result, engine=engine, criterion=criterion, state=chosen_state, fits=fits)
+    return _Run(
+        result=result,
+        engine=engine,
+        criterion=criterion,
+        state=chosen_state,
+        fits=fits,
+        gen=gen,
+    )
+
+
+def fit_path(engine: Engine, lam_values: Sequence[Any]) -> list[Fit]:
+    """Full-data fits along ``lam_values`` (from large to small), each warm-started
+    from the previous one (solution and L2 probe solutions)."""
+    fits: list[Fit] = []
+    for lam in lam_values:
+        last = fits[-1] if fits else None
+        fit = engine.fit(
+            lam, x0=None if last is None else last.x, probes=None if last is None else last.probes
+        )
+        if last is not None and last.probes is not None:
+            fits[-1] = replace(last, probes=None)  # keep one set of probe solutions
+        fits.append(fit)
+    return fits
 
 
 def _noise_before_path(
