@@ -11,7 +11,7 @@ from sparseinv.objective import (
     to_pylops_eps,
     to_sklearn_alpha,
 )
-from sparseinv.operators import as_operator, lipschitz
+from sparseinv.operators import ColumnBatch, as_operator, lipschitz
 from sparseinv.paths import PathResult, lambda_path
 from sparseinv.penalties import L0, L1, L2, PENALTIES, Penalty, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
@@ -34,6 +34,7 @@ __all__ = [
     "L2",
     "PENALTIES",
     "SOLVERS",
+    "ColumnBatch",
     "Comparison",
     "ConvergenceWarning",
     "GroupLambdaSelection",

@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pylops.utils.backend import get_array_module
 
-from sparseinv._validation import check_positive_number, check_vector
+from sparseinv._validation import check_block, check_positive_number
+from sparseinv.backend import Space, array_module, to_host
 from sparseinv.groups import Groups
 from sparseinv.operators import as_operator
 from sparseinv.penalties import Penalty
@@ -51,36 +51,52 @@ __all__ = [
 ]
 
 
-def objective(A: Any, b: Any, penalty: Penalty, x: Any) -> float:
+def objective(A: Any, b: Any, penalty: Penalty, x: Any) -> float | NDArray[np.float64]:
     r"""Evaluate :math:`F(x) = \tfrac12\|Ax-b\|^2 + \sum_i\lambda_i R(x_i)`.
 
     Parameters
     ----------
-    A : array, sparse matrix or LinearOperator
+    A : array, sparse matrix, LinearOperator or ColumnBatch
         The operator.
     b : ndarray
-        Data, shape ``(n_measurements,)``.
+        Data, shape ``(n_measurements,)``, or ``(n_measurements, k)`` for ``k``
+        right-hand sides.
     penalty : Penalty
-        L0, L1 or L2 with its λ.
+        L0, L1 or L2 with its λ (any shape the solvers accept).
     x : ndarray
-        Coefficients, shape ``(n_features,)``.
+        Coefficients, shape ``(n_features,)``, or ``(n_features, k)`` with a 2-D ``b``.
 
     Returns
     -------
-    float
+    float or ndarray
+        F, or one F per column for a 2-D ``b``.
 
     Examples
     --------
     >>> import numpy as np, sparseinv as si
     >>> si.objective(np.eye(2), np.array([1.0, 0.0]), si.L1(0.5), np.array([1.0, 0.0]))
     0.5
+    >>> si.objective(np.eye(2), np.eye(2), si.L1(0.5), np.zeros((2, 2))).tolist()
+    [0.5, 0.5]
     """
+    if not isinstance(penalty, Penalty):
+        raise TypeError(
+            "penalty must be a sparseinv penalty (sparseinv.L0, L1 or L2); "
+            f"got {type(penalty).__name__}"
+        )
     op = as_operator(A)
-    xp = get_array_module(b) if hasattr(b, "shape") else np
-    b = check_vector(b, "b", op.shape[0], xp)
-    x = check_vector(x, "x", op.shape[1], xp)
-    r = op.matvec(x) - b
-    return 0.5 * float(xp.vdot(r, r).real) + penalty.value(x)
+    m, n = op.shape
+    xp = array_module(b) if hasattr(b, "shape") else np
+    B, batched = check_block(b, "b", m, xp, columns=op.batch)
+    k = B.shape[1]
+    X, _ = check_block(x, "x", n, xp, columns=k if batched else None, vector=not batched)
+    op.track_columns(k)
+    space = Space(xp)
+    dtype = np.result_type(X.dtype, B.dtype, np.float32)
+    pen = penalty.bind(space, n, k, batched=batched, dtype=dtype)
+    R = op.forward(X) - B
+    values = 0.5 * space.data.sq_norm(R) + pen.value(X)
+    return values if batched else float(values[0])
 
 
 def to_pylops_eps(lam: float) -> float:
@@ -174,21 +190,23 @@ def lam_max(A: Any, b: Any, groups: Groups | None = None) -> float | NDArray[np.
 
     :math:`x = 0` is optimal iff :math:`|a_i^H b| \le \lambda_i` for every i, so the
     single-λ value is :math:`\|A^Hb\|_\infty` and the per-group value is
-    :math:`\lambda_{\max,g} = \max_{i \in g} |a_i^H b|`. Costs one rmatvec.
+    :math:`\lambda_{\max,g} = \max_{i \in g} |a_i^H b|`. Costs one rmatvec (one block
+    application for a 2-D ``b``).
 
     Parameters
     ----------
-    A : array, sparse matrix or LinearOperator
+    A : array, sparse matrix, LinearOperator or ColumnBatch
         The operator.
     b : ndarray
-        Data.
+        Data: ``(m,)``, or ``(m, k)`` for one value per column.
     groups : Groups, optional
         When given, one value per group.
 
     Returns
     -------
     float or ndarray
-        A float, or one value per group.
+        A float, ``(G,)`` per group; for a 2-D ``b``, ``(k,)`` per column or ``(G, k)``
+        per group and column.
 
     Examples
     --------
@@ -197,23 +215,22 @@ def lam_max(A: Any, b: Any, groups: Groups | None = None) -> float | NDArray[np.
     4.0
     >>> si.lam_max(np.eye(3), np.array([1.0, -4.0, 2.0]), si.Groups.from_sizes([2, 1])).tolist()
     [4.0, 2.0]
+    >>> si.lam_max(np.eye(2), np.array([[1.0, 3.0], [-2.0, 0.0]])).tolist()
+    [2.0, 3.0]
     """
     op = as_operator(A)
-    if not hasattr(b, "shape"):
-        b = np.asarray(b)
-    if int(np.prod(b.shape)) != op.shape[0]:
-        raise ValueError(f"b must have {op.shape[0]} entries to match A; got shape {b.shape}")
-    xp = get_array_module(b)
-    corr = xp.abs(op.rmatvec(b.reshape(-1)))
+    m, n = op.shape
+    xp = array_module(b) if hasattr(b, "shape") else np
+    B, batched = check_block(b, "b", m, xp, columns=op.batch)
+    op.track_columns(B.shape[1])
+    corr = to_host(xp.abs(op.adjoint(B)))  # (n, k)
     if groups is None:
-        return float(xp.max(corr))
+        out = corr.max(axis=0)
+        return out if batched else float(out[0])
     if not isinstance(groups, Groups):
         raise TypeError(f"groups must be a sparseinv.Groups; got {type(groups).__name__}")
-    if groups.n_features != op.shape[1]:
-        raise ValueError(
-            f"groups cover {groups.n_features} coefficients but A has {op.shape[1]} columns"
-        )
-    corr = np.asarray(corr.get() if hasattr(corr, "get") else corr)
-    out = np.zeros(groups.n_groups)
+    if groups.n_features != n:
+        raise ValueError(f"groups cover {groups.n_features} coefficients but A has {n} columns")
+    out = np.zeros((groups.n_groups, corr.shape[1]))
     np.maximum.at(out, groups.membership, corr)
-    return out
+    return out if batched else out[:, 0]

@@ -2,38 +2,127 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from pylops.utils.backend import get_array_module
 
-__all__ = ["CountingOperator", "LipschitzEstimate", "as_operator", "lipschitz"]
+from sparseinv._validation import _describe as describe
+from sparseinv._validation import check_positive_number, check_rng
+from sparseinv.backend import Reducer, array_module
+
+__all__ = ["ColumnBatch", "CountingOperator", "LipschitzEstimate", "as_operator", "lipschitz"]
 
 Array = Any
+
+#: the dtypes the solvers compute in; integer and boolean operators are promoted to float64
+SUPPORTED_DTYPES = tuple(np.dtype(t) for t in ("float32", "float64", "complex64", "complex128"))
+
+
+class ColumnBatch:
+    """Declare that an operator acts on each column of an ``(n, k)`` model on its own.
+
+    Many pylops operators can apply one modelling operator to many traces at once:
+    ``Convolve1D(dims=(nt, k), axis=0)``, ``MatrixMult(A, otherdims=(k,))``, FFTs
+    along an axis... They have shape ``(m·k, n·k)`` and act on an ``(n, k)`` model
+    flattened in C order, column ``j`` of the data depending on column ``j`` of the
+    model only. Wrapped in a ``ColumnBatch``, such an operator takes a data block
+    ``B`` of shape ``(m, k)`` in the solvers, and a batch of ``k`` traces costs one
+    vectorized application instead of ``k``.
+
+    Parameters
+    ----------
+    operator : LinearOperator
+        A scipy or pylops operator of shape ``(m·k, n·k)``.
+    n_columns : int
+        The number ``k`` of columns it acts on.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(m, n)``: the shape of the operator one column sees.
+    n_columns : int
+    dtype : numpy.dtype
+
+    Notes
+    -----
+    Every application acts on all ``k`` columns, so columns that have converged
+    keep costing work (they are given zeros); an explicit matrix or a per-column
+    operator, applied with ``matmat``, is applied to the running columns only.
+    Nothing checks that the operator really is column-separable: the dot test
+    ``pylops.utils.dottest`` and a comparison with a per-column solve are the way
+    to make sure.
+
+    Examples
+    --------
+    >>> import numpy as np, pylops, sparseinv as si
+    >>> k = 3
+    >>> Op = pylops.MatrixMult(np.array([[1.0, 2.0]]), otherdims=(k,))
+    >>> batch = si.ColumnBatch(Op, n_columns=k)
+    >>> batch.shape, batch.n_columns
+    ((1, 2), 3)
+    >>> res = si.fista(batch, np.array([[5.0, 0.0, -5.0]]), si.L2(1e-9), tol=1e-12)
+    >>> np.round(res.x, 6).tolist()
+    [[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]]
+    """
+
+    __slots__ = ("dtype", "n_columns", "operator", "shape")
+
+    def __init__(self, operator: Any, *, n_columns: int) -> None:
+        k = check_positive_number(n_columns, "n_columns", integer=True)
+        shape = getattr(operator, "shape", None)
+        if shape is None or len(shape) != 2 or not hasattr(operator, "matvec"):
+            raise TypeError(
+                f"operator must be a scipy or pylops LinearOperator; got {describe(operator)}"
+            )
+        m_all, n_all = int(shape[0]), int(shape[1])
+        if m_all % k or n_all % k:
+            raise ValueError(
+                f"operator must have shape (m·{k}, n·{k}) to act on n_columns={k} columns; "
+                f"got shape {(m_all, n_all)}"
+            )
+        self.operator = operator
+        self.n_columns = k
+        self.shape = (m_all // k, n_all // k)
+        self.dtype = np.dtype(operator.dtype)
+
+    def __repr__(self) -> str:
+        name = type(self.operator).__name__
+        return f"ColumnBatch({name}, shape={self.shape}, n_columns={self.n_columns})"
 
 
 class CountingOperator:
     """A matrix-free view of ``A`` that counts forward and adjoint applications.
 
     Accepts a numpy (or cupy) 2-D array, a scipy sparse matrix, a scipy
-    ``LinearOperator`` or a pylops ``LinearOperator``, real or complex. Built by
-    :func:`as_operator`; each solve builds its own, so counts start at 0.
+    ``LinearOperator``, a pylops ``LinearOperator`` or a :class:`ColumnBatch`, real or
+    complex. Built by :func:`as_operator`; each solve builds its own, so counts start
+    at 0. The solvers apply it to blocks of columns (:meth:`forward`,
+    :meth:`adjoint`); :meth:`matvec` and :meth:`rmatvec` apply it to one vector.
 
     Parameters
     ----------
-    A : array, sparse matrix or LinearOperator
+    A : array, sparse matrix, LinearOperator or ColumnBatch
         The operator.
+    n_columns : int, optional
+        Number of right-hand sides of the solve that will use it (for the
+        per-column counts).
 
     Attributes
     ----------
     shape : tuple of int
-        ``(n_measurements, n_features)``.
+        ``(n_measurements, n_features)`` seen by one column.
     dtype : numpy.dtype
         The operator's dtype.
     n_matvec, n_rmatvec : int
-        Applications of ``A`` and ``A^H`` so far.
+        Calls of ``A`` and ``A^H`` so far, one per block whatever its width.
+    column_matvec, column_rmatvec : ndarray of int
+        Applications to each of the ``n_columns`` columns so far.
+    batch : int or None
+        The ``n_columns`` of a :class:`ColumnBatch` (which only takes whole
+        batches), else None.
 
     Examples
     --------
@@ -43,51 +132,186 @@ class CountingOperator:
     ([1.0, 1.0, 1.0], 1)
     """
 
-    __slots__ = ("_adjoint", "_forward", "dtype", "n_matvec", "n_rmatvec", "operator", "shape")
+    __slots__ = (
+        "_adjoint",
+        "_copy",
+        "_forward",
+        "batch",
+        "column_matvec",
+        "column_rmatvec",
+        "dtype",
+        "n_matvec",
+        "n_rmatvec",
+        "operator",
+        "shape",
+    )
 
-    def __init__(self, A: Any) -> None:
-        shape = getattr(A, "shape", None)
-        if shape is None or len(shape) != 2:
+    def __init__(self, A: Any, *, n_columns: int = 1) -> None:
+        self.operator = A
+        self.batch = None
+        self._copy = False
+        if isinstance(A, ColumnBatch):
+            self._wrap_batch(A)
+        elif sp.issparse(A):
+            self._wrap_sparse(A)
+        elif hasattr(A, "matvec") and hasattr(A, "rmatvec") and hasattr(A, "shape"):
+            self._wrap_linear_operator(A)
+        elif hasattr(A, "__matmul__") and hasattr(A, "dtype") and getattr(A, "ndim", 0) == 2:
+            self._wrap_array(A)
+        else:
+            shape = getattr(A, "shape", None)
             raise TypeError(
                 "A must be a 2-D array, a scipy sparse matrix, a scipy LinearOperator or a "
                 f"pylops LinearOperator; got {type(A).__name__}"
                 + ("" if shape is None else f" of shape {tuple(shape)}")
             )
-        self.operator = A
-        self.shape = (int(shape[0]), int(shape[1]))
+        if self.shape[0] == 0 or self.shape[1] == 0:
+            raise ValueError(f"A must have at least one row and one column; got shape {self.shape}")
+        self.dtype = _check_dtype(self.dtype, "A")
         self.n_matvec = 0
         self.n_rmatvec = 0
-        if sp.issparse(A):
-            adjoint = A.conj().T.tocsr() if np.iscomplexobj(A.data) else A.T.tocsr()
-            forward = A.tocsr()
-            self._forward = forward.__matmul__
-            self._adjoint = adjoint.__matmul__
-            self.dtype = np.dtype(A.dtype)
-        elif hasattr(A, "matvec") and hasattr(A, "rmatvec"):
-            self._forward = A.matvec
-            self._adjoint = A.rmatvec
-            self.dtype = np.dtype(A.dtype)
-        elif hasattr(A, "__matmul__") and hasattr(A, "dtype") and getattr(A, "ndim", 0) == 2:
-            xp = get_array_module(A)
-            if A.dtype == object or not np.issubdtype(np.dtype(A.dtype), np.number):
-                raise TypeError(f"A must be numeric; got dtype {A.dtype}")
-            if not bool(xp.all(xp.isfinite(A))):
-                raise ValueError("A must be finite; it holds NaN or infinite entries")
-            self.dtype = np.dtype(A.dtype)
-            self._forward = A.__matmul__
-            if self.dtype.kind == "c":
-                # (r̄ᵀ A)̄ = Aᴴ r without copying A
-                self._adjoint = lambda r: (r.conj() @ A).conj()
-            else:
-                self._adjoint = A.T.__matmul__
-        else:
-            raise TypeError(
-                "A must be a 2-D array, a scipy sparse matrix, a scipy LinearOperator or a "
-                f"pylops LinearOperator; got {type(A).__name__}"
-            )
+        self.column_matvec = np.zeros(n_columns, dtype=np.int64)
+        self.column_rmatvec = np.zeros(n_columns, dtype=np.int64)
 
+    def track_columns(self, n_columns: int) -> None:
+        """Count applications per column for a solve of ``n_columns`` right-hand sides."""
+        self.column_matvec = np.zeros(n_columns, dtype=np.int64)
+        self.column_rmatvec = np.zeros(n_columns, dtype=np.int64)
+
+    # ------------------------------------------------------------------ wrapping
+    def _wrap_array(self, A: Any) -> None:
+        if isinstance(A, np.matrix):
+            A = np.asarray(A)
+        kind = np.dtype(A.dtype).kind
+        if kind not in "biufc":
+            raise TypeError(f"A must be numeric; got {describe(A)}")
+        if kind in "biu":
+            A = A.astype(np.float64)
+        xp = array_module(A)
+        if not bool(xp.all(xp.isfinite(A))):
+            raise ValueError("A must be finite; it holds NaN or infinite entries")
+        self.shape = (int(A.shape[0]), int(A.shape[1]))
+        self.dtype = np.dtype(A.dtype)
+        self._forward = A.__matmul__
+        if self.dtype.kind == "c":
+            # (Rᴴ A)ᴴ = Aᴴ R without a conjugate copy of A
+            self._adjoint = lambda R: (R.conj().T @ A).conj().T
+        else:
+            self._adjoint = A.T.__matmul__
+
+    def _wrap_sparse(self, A: Any) -> None:
+        kind = np.dtype(A.dtype).kind
+        if kind not in "biufc":
+            raise TypeError(f"A must be numeric; got a sparse matrix of dtype {A.dtype}")
+        forward = A.tocsr(copy=False)
+        if kind in "biu":
+            forward = forward.astype(np.float64)
+        if not np.all(np.isfinite(forward.data)):
+            raise ValueError("A must be finite; the sparse matrix holds NaN or infinite entries")
+        adjoint = (forward.conj().T if kind == "c" else forward.T).tocsr()
+        self.shape = (int(A.shape[0]), int(A.shape[1]))
+        self.dtype = np.dtype(forward.dtype)
+        self._forward = forward.__matmul__
+        self._adjoint = adjoint.__matmul__
+
+    def _wrap_linear_operator(self, A: Any) -> None:
+        if len(A.shape) != 2:
+            raise TypeError(f"A must be a 2-D operator; got shape {tuple(A.shape)}")
+        self.shape = (int(A.shape[0]), int(A.shape[1]))
+        self.dtype = np.dtype(A.dtype) if A.dtype is not None else np.dtype(np.float64)
+        # a scipy LinearOperator may legally return the same output buffer on every call:
+        # copy what must survive the next application (pylops' and scipy's own do not reuse)
+        self._copy = not _fresh_outputs(A)
+
+        def forward(X: Array) -> Array:
+            if X.shape[1] == 1:
+                return A.matvec(X[:, 0]).reshape(-1, 1)
+            return A.matmat(X)
+
+        def adjoint(R: Array) -> Array:
+            try:
+                if R.shape[1] == 1:
+                    return A.rmatvec(R[:, 0]).reshape(-1, 1)
+                return A.rmatmat(R)
+            except NotImplementedError:
+                raise TypeError(
+                    f"A must provide its adjoint: {type(A).__name__}.rmatvec is not implemented"
+                ) from None
+
+        self._forward = forward
+        self._adjoint = adjoint
+
+    def _wrap_batch(self, batch: ColumnBatch) -> None:
+        op, k = batch.operator, batch.n_columns
+        m, n = batch.shape
+        self.shape = (m, n)
+        self.dtype = batch.dtype
+        self.batch = k
+        self._copy = not _fresh_outputs(op)
+        self._forward = lambda X: op.matvec(X.reshape(-1)).reshape(m, k)
+        self._adjoint = lambda R: op.rmatvec(R.reshape(-1)).reshape(n, k)
+
+    # ------------------------------------------------------------------ blocks
+    def forward(self, X: Array, columns: Any = None) -> Array:
+        """Apply ``A`` to a block.
+
+        Parameters
+        ----------
+        X : ndarray
+            Shape ``(n_features, c)``.
+        columns : array of int, optional
+            The columns of the solve that ``X`` holds (all of them by default): they
+            are counted, and a :class:`ColumnBatch` gets them in their place.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(n_measurements, c)``, a fresh array.
+        """
+        self.n_matvec += 1
+        self._count(self.column_matvec, columns)
+        return self._apply(self._forward, X, columns, self.shape[1], self.shape[0])
+
+    def adjoint(self, R: Array, columns: Any = None) -> Array:
+        """Apply ``A^H`` to a block (see :meth:`forward`).
+
+        Parameters
+        ----------
+        R : ndarray
+            Shape ``(n_measurements, c)``.
+        columns : array of int, optional
+            The columns of the solve that ``R`` holds.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(n_features, c)``, a fresh array.
+        """
+        self.n_rmatvec += 1
+        self._count(self.column_rmatvec, columns)
+        return self._apply(self._adjoint, R, columns, self.shape[0], self.shape[1])
+
+    def _count(self, counts: np.ndarray, columns: Any) -> None:
+        if columns is None or len(columns) == len(counts):
+            counts += 1
+        else:
+            counts[columns] += 1
+
+    def _apply(self, fn: Any, X: Array, columns: Any, n_in: int, n_out: int) -> Array:
+        if self.batch is not None and X.shape[1] != self.batch:
+            # a ColumnBatch only takes whole batches: the other columns get zeros
+            full = array_module(X).zeros((n_in, self.batch), dtype=X.dtype)
+            full[:, columns] = X
+            out = fn(full)[:, columns]
+        else:
+            out = fn(X)
+        if self._copy:
+            out = out.copy()
+        return out
+
+    # ------------------------------------------------------------------ vectors
     def matvec(self, x: Array) -> Array:
-        """Apply ``A``.
+        """Apply ``A`` to one vector.
 
         Parameters
         ----------
@@ -99,11 +323,12 @@ class CountingOperator:
         ndarray
             Shape ``(n_measurements,)``.
         """
-        self.n_matvec += 1
-        return self._forward(x).reshape(-1)
+        if self.batch is not None:
+            raise TypeError("a ColumnBatch applies to (n, k) blocks: use forward()")
+        return self.forward(x.reshape(-1, 1)).reshape(-1)
 
     def rmatvec(self, r: Array) -> Array:
-        """Apply the adjoint ``A^H``.
+        """Apply the adjoint ``A^H`` to one vector.
 
         Parameters
         ----------
@@ -115,8 +340,9 @@ class CountingOperator:
         ndarray
             Shape ``(n_features,)``.
         """
-        self.n_rmatvec += 1
-        return self._adjoint(r).reshape(-1)
+        if self.batch is not None:
+            raise TypeError("a ColumnBatch applies to (m, k) blocks: use adjoint()")
+        return self.adjoint(r.reshape(-1, 1)).reshape(-1)
 
     @property
     def n_applications(self) -> int:
@@ -124,13 +350,36 @@ class CountingOperator:
         return self.n_matvec + self.n_rmatvec
 
 
-def as_operator(A: Any) -> CountingOperator:
+def _fresh_outputs(A: Any) -> bool:
+    """Whether ``A`` is known to return a new array on every application."""
+    module = type(A).__module__.split(".")[0]
+    if module == "pylops":
+        return True
+    from scipy.sparse.linalg._interface import MatrixLinearOperator
+
+    return isinstance(A, MatrixLinearOperator)
+
+
+def _check_dtype(dtype: np.dtype, name: str) -> np.dtype:
+    if dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if dtype not in SUPPORTED_DTYPES:
+        raise TypeError(
+            f"{name} must have dtype float32, float64, complex64 or complex128; got {dtype} "
+            f"(convert with {name}.astype(np.float64))"
+        )
+    return dtype
+
+
+def as_operator(A: Any, *, n_columns: int = 1) -> CountingOperator:
     """A fresh :class:`CountingOperator` view of ``A`` (counts at 0).
 
     Parameters
     ----------
-    A : array, sparse matrix or LinearOperator
+    A : array, sparse matrix, LinearOperator or ColumnBatch
         numpy/cupy array, scipy sparse matrix, scipy or pylops LinearOperator.
+    n_columns : int, optional
+        Number of right-hand sides it will be applied to (for per-column counts).
 
     Returns
     -------
@@ -144,7 +393,7 @@ def as_operator(A: Any) -> CountingOperator:
     """
     if isinstance(A, CountingOperator):
         A = A.operator
-    return CountingOperator(A)
+    return CountingOperator(A, n_columns=n_columns)
 
 
 @dataclass(frozen=True)
@@ -178,8 +427,8 @@ def lipschitz(
 ) -> LipschitzEstimate:
     r"""Estimate :math:`L = \|A\|_2^2` (the Lipschitz constant of :math:`\nabla\tfrac12\|Ax-b\|^2`).
 
-    Power iteration on :math:`A^HA` from a random start; stops when the Rayleigh
-    quotient changes by less than ``tol`` (relative) and multiplies it by ``margin``.
+    Power iteration on :math:`A^HA` from a random start; stops when the estimate
+    changes by less than ``tol`` (relative) and multiplies it by ``margin``.
     Each iteration costs one matvec and one rmatvec; the estimate is a lower bound
     before the margin, so solvers pair it with a sufficient-decrease check.
 
@@ -188,9 +437,9 @@ def lipschitz(
     A : array, sparse matrix, LinearOperator or CountingOperator
         The operator (a :class:`CountingOperator` keeps counting).
     max_iter : int, optional
-        Most power iterations.
+        Most power iterations, ≥ 1.
     tol : float, optional
-        Relative change of the Rayleigh quotient at which to stop.
+        Relative change of the estimate at which to stop, ≥ 0.
     margin : float, optional
         Safety factor ≥ 1 applied to the estimate.
     rng : int or numpy.random.Generator, optional
@@ -204,6 +453,12 @@ def lipschitz(
     -------
     LipschitzEstimate
 
+    Raises
+    ------
+    ValueError
+        When ``A`` returns non-finite values for a finite unit vector: it holds
+        NaN or infinite entries, or :math:`\|A\|^2` overflows its dtype.
+
     Examples
     --------
     >>> import numpy as np
@@ -211,25 +466,74 @@ def lipschitz(
     >>> round(est.value, 6)
     9.0
     """
+    max_iter = check_positive_number(max_iter, "max_iter", integer=True)
+    tol = check_positive_number(tol, "tol", allow_zero=True)
+    margin = check_positive_number(margin, "margin")
+    if margin < 1.0:
+        raise ValueError(f"margin must be >= 1 (a safety factor); got {margin!r}")
     op = A if isinstance(A, CountingOperator) else as_operator(A)
     xp = np if xp is None else xp
     dtype = np.dtype(op.dtype if dtype is None else dtype)
-    gen = np.random.default_rng(rng)
-    v = gen.standard_normal(op.shape[1])
-    if dtype.kind == "c":
-        v = v + 1j * gen.standard_normal(op.shape[1])
-    v = xp.asarray((v / np.linalg.norm(v)).astype(dtype, copy=False))
-    lower_bound = 0.0
+    values, n_iter = power_iteration(
+        op,
+        Reducer(xp),
+        n_columns=op.batch or 1,
+        max_iter=max_iter,
+        tol=tol,
+        rng=rng,
+        xp=xp,
+        dtype=dtype,
+    )
+    lower = float(values.max())
+    return LipschitzEstimate(value=lower * margin, lower_bound=lower, n_iter=n_iter)
+
+
+def power_iteration(
+    op: CountingOperator,
+    reducer: Reducer,
+    *,
+    n_columns: int,
+    max_iter: int,
+    tol: float,
+    rng: Any,
+    xp: Any,
+    dtype: Any,
+    start: Array | None = None,
+    columns: Any = None,
+) -> tuple[np.ndarray, int]:
+    r"""Per-column lower bounds :math:`\|A^HAv_j\|` on :math:`\|A\|^2`, and the iterations run.
+
+    Every column starts from the same random unit vector (from ``rng``), so a
+    column of a batch gets the estimate a solve of that column alone gets.
+    ``start`` replaces the random start (a distributed solve passes its local part
+    of the same global vector). ``columns`` are the solve's columns the shared
+    estimate is counted for (all by default).
+    """
+    if start is None:
+        gen = check_rng(rng, "rng")
+        v = gen.standard_normal(op.shape[1])
+        if np.dtype(dtype).kind == "c":
+            v = v + 1j * gen.standard_normal(op.shape[1])
+        start = xp.asarray(v.astype(dtype, copy=False))
+    V = xp.repeat(start.reshape(-1, 1), n_columns, axis=1)
+    V = V / xp.asarray(np.sqrt(reducer.sq_norm(V)), dtype=V.real.dtype)[None, :]
+    lower = np.zeros(n_columns)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
-        z = op.rmatvec(op.matvec(v))
-        # ‖AᴴAv‖ for a unit v: a lower bound on L, tighter than the Rayleigh quotient
-        new = float(xp.linalg.norm(z))
-        if new == 0.0:
+        Z = op.adjoint(op.forward(V, columns), columns)
+        norms = np.sqrt(reducer.sq_norm(Z))
+        if not np.all(np.isfinite(norms)):
+            raise ValueError(
+                "A returned non-finite values for a finite unit vector: it holds NaN or "
+                "infinite entries, or its squared norm overflows "
+                f"{np.dtype(dtype).name}; rescale A (and b)"
+            )
+        done = (norms == 0.0) | (np.abs(norms - lower) <= tol * norms)
+        lower = norms
+        if np.all(done):
             break
-        v = z / new
-        converged = abs(new - lower_bound) <= tol * new
-        lower_bound = new
-        if converged:
-            break
-    return LipschitzEstimate(value=lower_bound * margin, lower_bound=lower_bound, n_iter=n_iter)
+        safe = np.where(norms > 0, norms, 1.0)
+        V = Z / xp.asarray(safe, dtype=Z.real.dtype)[None, :]
+    if not np.all(np.isfinite(lower)) or math.isinf(float(lower.max())):
+        raise ValueError("A has a squared norm that overflows; rescale A (and b)")
+    return lower, n_iter

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sparseinv.backend import to_host
 from sparseinv.groups import Groups
 from sparseinv.penalties import Penalty, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
@@ -42,32 +43,28 @@ class PathResult:
 
     @property
     def x(self) -> NDArray:
-        """Solutions stacked as rows, shape ``(n_lams, n_features)``."""
-        return np.stack([np.asarray(_host(r.x)) for r in self.results])
+        """Solutions stacked: ``(n_lams, n)``, or ``(n_lams, n, k)`` for a batch."""
+        return np.stack([np.asarray(to_host(r.x)) for r in self.results])
 
     @property
     def objective(self) -> NDArray[np.float64]:
-        """F at each solution."""
+        """F at each solution (one row of ``k`` values per λ for a batch)."""
         return np.array([r.objective for r in self.results])
 
     @property
     def support_size(self) -> NDArray[np.intp]:
-        """Number of non-zero coefficients of each solution."""
-        return np.array([int(np.count_nonzero(_host(r.x))) for r in self.results])
+        """Number of non-zero coefficients of each solution (per column for a batch)."""
+        return np.array([np.count_nonzero(to_host(r.x), axis=0) for r in self.results])
 
     @property
-    def n_applications(self) -> int:
-        """Operator applications (matvec + rmatvec) of the whole path."""
+    def n_applications(self) -> Any:
+        """Operator applications (matvec + rmatvec) of the whole path (per column for a batch)."""
         return sum(r.n_applications for r in self.results)
 
     @property
     def n_solves(self) -> int:
         """Number of solves."""
         return len(self.results)
-
-
-def _host(x: Any) -> Any:
-    return x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x
 
 
 def lambda_path(

@@ -1,31 +1,87 @@
-"""Checks and set-up shared by every solver: operator view, data, start, penalty."""
+"""Checks and set-up shared by every solver: operator view, data, start, penalty, backend."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pylops.utils.backend import get_array_module
 
-from sparseinv._validation import check_positive_number, check_vector
+from sparseinv._validation import check_block, check_callback, check_positive_number
+from sparseinv.backend import Space, array_module
 from sparseinv.operators import CountingOperator, as_operator
-from sparseinv.penalties import Penalty
+from sparseinv.penalties import BoundPenalty, Penalty
 
 Array = Any
 
 
 @dataclass(frozen=True)
 class Setup:
-    """A validated problem: operator view (fresh counters), flat data, start, bound penalty."""
+    """A validated problem, every vector as a ``(rows, columns)`` block.
+
+    Attributes
+    ----------
+    op : CountingOperator
+        The operator view, counters at zero.
+    b : array
+        Data block ``(m, k)``.
+    x0 : array
+        Start block ``(n, k)``, a fresh copy in the solve's dtype.
+    penalty : BoundPenalty
+        The penalty with its λ block on the solve's device and dtype.
+    space : Space
+        Array module and reductions.
+    dtype : numpy.dtype
+        dtype of the iterates.
+    batched : bool
+        Whether ``b`` was given as a 2-D block (the result then has one column per
+        right-hand side).
+    output : callable
+        Turns a final ``(n, k)`` block into what the caller gets back.
+    columns : ndarray of int
+        The operator's column indices of the data columns (all by default).
+    power_start : array, optional
+        The start vector of the step estimate (a distributed solve passes its local
+        part of the serial start).
+    """
 
     op: CountingOperator
     b: Array
     x0: Array
-    penalty: Penalty
-    xp: Any
+    penalty: BoundPenalty
+    space: Space
     dtype: np.dtype
+    batched: bool
+    output: Any
+    columns: np.ndarray | None = None
+    power_start: Any = None
+
+    def __post_init__(self) -> None:
+        if self.columns is None:
+            object.__setattr__(self, "columns", np.arange(self.b.shape[1]))
+
+    def subset(self, idx: np.ndarray, x0: Array) -> Setup:
+        """The same problem for the columns at positions ``idx``, started at ``x0``."""
+        return Setup(
+            op=self.op,
+            b=self.b[:, idx],
+            x0=x0,
+            penalty=self.penalty.take(idx),
+            space=self.space,
+            dtype=self.dtype,
+            batched=True,
+            output=lambda X: X,
+            columns=self.columns[idx],
+            power_start=self.power_start,
+        )
+
+    @property
+    def xp(self) -> Any:
+        return self.space.xp
+
+    @property
+    def n_columns(self) -> int:
+        return int(self.b.shape[1])
 
 
 def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
@@ -35,52 +91,59 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
             "penalty must be a sparseinv penalty (sparseinv.L0, L1 or L2); "
             f"got {type(penalty).__name__}"
         )
+    from sparseinv import distributed
+
+    if distributed.is_distributed(A, b):
+        return distributed.prepare(A, b, penalty, x0)
     op = as_operator(A)
     m, n = op.shape
-    xp = get_array_module(b) if hasattr(b, "shape") else np
-    b = check_vector(b, "b", m, xp)
-    penalty.check_size(n)
-    dtype = np.result_type(op.dtype, b.dtype)
-    if dtype.kind not in "fc":
-        dtype = np.result_type(dtype, np.float64)
+    xp = array_module(b) if hasattr(b, "shape") else np
+    B, batched = check_block(b, "b", m, xp, columns=op.batch)
+    k = int(B.shape[1])
+    dtype = working_dtype(op.dtype, B.dtype)
     if x0 is None:
-        start = xp.zeros(n, dtype=dtype)
+        start = xp.zeros((n, k), dtype=dtype)
     else:
-        flat = check_vector(x0, "x0", n, xp)
-        start = flat.astype(np.result_type(dtype, flat.dtype), copy=True)
-    if b.dtype.kind not in "fc":
-        b = b.astype(dtype)
+        X0, _ = check_block(x0, "x0", n, xp, columns=k if batched else None, vector=not batched)
+        start = X0.astype(np.result_type(dtype, X0.dtype), copy=True)
+        dtype = start.dtype
+    op.track_columns(k)
+    space = Space(xp)
+    pen = penalty.bind(space, n, k, batched=batched, dtype=dtype)
     return Setup(
-        op=op, b=b, x0=start, penalty=penalty.on(xp, start.dtype), xp=xp, dtype=start.dtype
+        op=op,
+        b=B.astype(dtype, copy=False),
+        x0=start,
+        penalty=pen,
+        space=space,
+        dtype=np.dtype(dtype),
+        batched=batched,
+        output=(lambda X: X) if batched else (lambda X: X[:, 0]),
     )
 
 
+def working_dtype(op_dtype: Any, b_dtype: Any) -> np.dtype:
+    """The dtype the iterates live in: that of A and b together, at least float32."""
+    dtype = np.result_type(op_dtype, b_dtype)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    if dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise TypeError(
+            f"b must have dtype float32, float64, complex64 or complex128 (with A of dtype "
+            f"{np.dtype(op_dtype)}); got {np.dtype(b_dtype)}"
+        )
+    return np.dtype(dtype)
+
+
 def check_options(
-    *, step: float | None, max_iter: int, tol: float
-) -> tuple[float | None, int, float]:
+    *, step: float | None, max_iter: int, tol: float, callback: Any = None
+) -> dict[str, Any]:
     """Validate the options every solver shares."""
     if step is not None:
         step = check_positive_number(step, "step")
-    max_iter = check_positive_number(max_iter, "max_iter", integer=True)
-    tol = check_positive_number(tol, "tol", allow_zero=True)
-    return step, max_iter, tol
-
-
-def sq_norm(xp: Any, v: Array) -> float:
-    """``‖v‖²`` as a float, for real or complex ``v``."""
-    return float(xp.vdot(v, v).real)
-
-
-def start_point(setup: Setup) -> tuple[Array, float]:
-    """``A x0`` and the objective at ``x0``; the default zero start costs no matvec."""
-    xp, x0 = setup.xp, setup.x0
-    if bool(xp.any(x0 != 0)):
-        Ax0 = setup.op.matvec(x0)
-    else:
-        Ax0 = xp.zeros(setup.op.shape[0], dtype=setup.dtype)
-    return Ax0, 0.5 * sq_norm(xp, Ax0 - setup.b) + setup.penalty.value(x0)
-
-
-def new_history(objective: float, n_applications: int) -> dict[str, list[float]]:
-    """The per-iterate history of a solve, holding its start (which has no optimality)."""
-    return {"objective": [objective], "optimality": [math.nan], "n_applications": [n_applications]}
+    return {
+        "step": step,
+        "max_iter": check_positive_number(max_iter, "max_iter", integer=True),
+        "tol": check_positive_number(tol, "tol", allow_zero=True),
+        "callback": check_callback(callback),
+    }

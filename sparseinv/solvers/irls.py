@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from sparseinv._validation import check_positive_number
-from sparseinv.operators import lipschitz
+from sparseinv._validation import check_flag, check_positive_number
+from sparseinv.operators import power_iteration
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult, warn_if_unconverged
-from sparseinv.solvers._cg import conjugate_gradient
+from sparseinv.solvers._cg import block_cg
 from sparseinv.solvers._loop import Callback, run_proximal_gradient
-from sparseinv.solvers._setup import (
-    Setup,
-    check_options,
-    new_history,
-    prepare,
-    sq_norm,
-    start_point,
-)
+from sparseinv.solvers._problem import Problem, Start, measure, start_point
+from sparseinv.solvers._setup import Setup, check_options, prepare
+from sparseinv.solvers._state import Record
 
 __all__ = ["irls"]
 
@@ -47,25 +41,27 @@ def irls(
 
     Parameters
     ----------
-    A : array, sparse matrix or LinearOperator
+    A : array, sparse matrix, LinearOperator or ColumnBatch
         Operator of shape ``(m, n)``: numpy/cupy array, scipy sparse matrix, scipy
         or pylops ``LinearOperator``; real or complex.
     b : ndarray
-        Data with ``m`` entries; real or complex.
+        Data with ``m`` entries, or a block ``(m, k)`` of ``k`` right-hand sides
+        (each solved as its own problem, as in :func:`fista`); real or complex.
     penalty : Penalty
         :class:`~sparseinv.L0`, :class:`~sparseinv.L1` or :class:`~sparseinv.L2` with
-        one λ, one per group or one per coefficient.
+        one λ, one per group or one per coefficient (or per column of a block).
     x0 : ndarray, optional
-        Starting point with ``n`` entries (zeros by default). Not modified.
+        Starting point with ``n`` entries, or ``(n, k)`` (zeros by default). Not modified.
     max_iter : int, optional
         Most reweighting (outer) iterations, ≥ 1; the polishing stage gets as many.
     tol : float, optional
         Tolerance ≥ 0: on the relative change of x between reweightings once ε has
-        reached its floor, on the relative CG residual for L2, and passed on to the
-        polishing stage (see :func:`fista`).
+        reached its floor, and passed on to the polishing stage, whose measure (see
+        :func:`fista`) is the one reported; for L2, on the certified distance bound
+        of :func:`fista`'s Notes.
     callback : callable, optional
-        Called as ``callback(x)`` with a copy of each outer iterate; returning
-        ``True`` stops the solve.
+        Called as ``callback(x)`` with a copy of each outer iterate; a truthy return
+        stops the solve.
     smoothing : float, optional
         Initial smoothing ε0 > 0 of the surrogate. Default
         :math:`\|A^Hb\|_\infty / L`, the scale of the first gradient step.
@@ -119,7 +115,17 @@ def irls(
     every coefficient. With ``polish=True`` the result is handed to the
     proximal-gradient loop (FISTA with restart, monotone for L0), so the returned
     x has exact zeros, is a fixed point of the prox-gradient map (hard thresholding
-    for L0) and carries the same optimality measure as :func:`fista`.
+    for L0) and carries the same optimality measure as :func:`fista`. Without
+    polishing, ``optimality`` is the relative change of x between the last two
+    reweightings, which does not bound the suboptimality.
+
+    As in :func:`fista`, a start that is already optimal (for instance
+    :math:`x_0 = 0` when :math:`\lambda \ge \lambda_{\max}`) is returned exactly,
+    and the result is never worse than the start. For L2 the CG solve is checked
+    on an exact gradient against the certified distance bound and resumed with a
+    tighter tolerance until it holds (at most four rounds). With a data block,
+    every column has its own weights, smoothing and stopping, and the CG solves
+    are a block of independent systems, one per column.
 
     References
     ----------
@@ -137,65 +143,145 @@ def irls(
     >>> bool(np.allclose(res.x, x, atol=0.05)), res.converged
     (True, True)
     """
-    _, max_iter, tol = check_options(step=None, max_iter=max_iter, tol=tol)
+    options = check_options(step=None, max_iter=max_iter, tol=tol, callback=callback)
+    max_iter, tol, callback = options["max_iter"], options["tol"], options["callback"]
     cg_max_iter = check_positive_number(cg_max_iter, "cg_max_iter", integer=True)
     if smoothing is not None:
         smoothing = check_positive_number(smoothing, "smoothing")
+    polish = check_flag(polish, "polish")
     setup = prepare(A, b, penalty, x0)
-    if setup.penalty.name == "l2":
-        return _ridge(setup, tol=tol, cg_max_iter=cg_max_iter)
-    return _reweighted(
-        setup,
-        max_iter=max_iter,
-        tol=tol,
-        callback=callback,
-        smoothing=smoothing,
-        cg_max_iter=cg_max_iter,
-        polish=bool(polish),
-    )
-
-
-def _ridge(setup: Setup, *, tol: float, cg_max_iter: int) -> SolveResult:
-    """L2: one CG solve of (AᴴA + diag λ) x = Aᴴb."""
-    op, b, xp, pen = setup.op, setup.b, setup.xp, setup.penalty
-    x0 = setup.x0
-    _, F0 = start_point(setup)
-    start = op.n_applications
-    rhs = op.rmatvec(b)
-    d = pen.irls_weights(x0, 0.0)
-    cg = conjugate_gradient(
-        lambda v: op.rmatvec(op.matvec(v)) + d * v,
-        rhs,
-        x0,
-        tol=max(tol, np.finfo(x0.real.dtype).eps),
-        max_iter=cg_max_iter,
-        xp=xp,
-    )
-    F = 0.5 * sq_norm(xp, op.matvec(cg.x) - b) + pen.value(cg.x)
-    reason = "converged" if cg.converged else "max_iter"
-    result = SolveResult(
-        x=cg.x,
-        objective=F,
-        converged=cg.converged,
-        stop_reason=reason,
-        n_iter=1,
-        n_matvec=op.n_matvec,
-        n_rmatvec=op.n_rmatvec,
-        step=None,
-        optimality=cg.relative_residual,
-        history={
-            "objective": [F0, F],
-            "optimality": [math.nan, cg.relative_residual],
-            "n_applications": [start, op.n_applications],
-        },
+    start = start_point(setup, adaptive=True)
+    record = Record(setup.n_columns, setup.x0.shape, setup.xp, setup.dtype)
+    prob = start.problem
+    record.log(prob.slots, start.objective, np.full(setup.n_columns, np.nan), _apps(prob))
+    # the start's certificate: x0 = 0 is returned exactly when λ ≥ λ_max
+    done = ~start.finite | ((tol > 0) & (start.optimality <= tol))
+    if done.any():
+        idx = np.flatnonzero(done)
+        record.finish(
+            idx,
+            x=setup.x0[:, idx],
+            objective=start.objective[idx],
+            optimality=start.optimality[idx],
+            step=np.full(idx.size, np.nan),
+            n_iter=0,
+            reason=np.where(start.finite[idx], "converged", "diverged"),
+        )
+    running = np.flatnonzero(~done)
+    if running.size:
+        if setup.penalty.name == "l2":
+            _ridge(setup, start, running, record, tol=tol, cg_max_iter=cg_max_iter)
+        else:
+            _reweighted(
+                setup,
+                start,
+                running,
+                record,
+                max_iter=max_iter,
+                tol=tol,
+                callback=callback,
+                smoothing=smoothing,
+                cg_max_iter=cg_max_iter,
+                polish=polish,
+            )
+    result = record.result(
         solver="irls",
+        op=setup.op,
+        columns=setup.columns,
+        batched=setup.batched,
+        x=setup.output(record.x),
     )
     warn_if_unconverged(result, tol=tol)
     return result
 
 
+def _apps(prob: Problem) -> np.ndarray:
+    return prob.op.column_matvec[prob.columns] + prob.op.column_rmatvec[prob.columns]
+
+
+def _ridge(
+    setup: Setup,
+    start: Start,
+    running: np.ndarray,
+    record: Record,
+    *,
+    tol: float,
+    cg_max_iter: int,
+) -> None:
+    """L2: CG on (AᴴA + diag λ) x = Aᴴb per column, until the optimality measure holds.
+
+    The CG residual is -∇F(x); the measure (the certified distance bound for λ > 0,
+    see :func:`~sparseinv.solvers._problem.measure`) is checked on an exact
+    gradient, and CG resumes with a tighter tolerance where it does not hold yet.
+    """
+    prob = start.problem.take(running)
+    space = prob.space
+    X = setup.x0[:, running]
+    D = prob.pen.irls_weights(X, 0.0)
+    eps = float(np.finfo(prob.real).eps)
+
+    def normal(V: Any, idx: Any) -> Any:
+        sub = prob if idx is None else prob.take(idx)
+        return sub.adjoint(sub.forward(V)) + (D if idx is None else D[:, idx]) * V
+
+    G = start.grad[:, running]
+    zero_start = not bool(space.model.count(X != 0).any())
+    rhs = -G if zero_start else prob.adjoint(prob.b)  # Aᴴb
+    rtol = np.full(running.size, max(tol, eps))
+    F = start.objective[running]
+    optimality = np.full(running.size, np.inf)
+    rounds = 0
+    for rounds in range(1, 5):  # noqa: B007
+        cg = block_cg(
+            normal,
+            rhs,
+            X,
+            tol=rtol,
+            max_iter=cg_max_iter,
+            reducer=space.model,
+            residual0=-(G + D * X),  # the residual of the normal equations is -∇F(x)
+        )
+        X = cg.x
+        AX = prob.forward(X)
+        R = AX - prob.b
+        G = prob.adjoint(R)
+        with np.errstate(over="ignore", invalid="ignore"):
+            F = prob.objective(X, AX)
+        # without λ > 0 everywhere: ‖∇F(x)‖ relative to ‖Aᴴb‖ (the mapping of a unit step)
+        dd = space.model.sq_norm(G + D * X)
+        optimality = measure(prob, F, R, G, X, X, dd, np.ones(running.size))
+        record.log(prob.slots, F, optimality, _apps(prob))
+        short = np.isfinite(optimality) & (optimality > tol) & (rtol > eps)
+        if tol == 0 or not short.any():
+            break
+        rtol = np.where(short, np.maximum(0.5 * rtol * tol / optimality, eps), rtol)
+    finite = np.isfinite(F)
+    reasons = np.where(finite, np.where(optimality <= tol, "converged", "max_iter"), "diverged")
+    X = xp_where(space, finite, X, setup.x0[:, running])
+    F = np.where(finite, F, start.objective[running])
+    record.finish(
+        running,
+        x=X,
+        objective=F,
+        optimality=optimality,
+        step=np.full(running.size, np.nan),
+        n_iter=rounds,
+        reason=reasons,
+    )
+
+
+def xp_where(space: Any, mask: np.ndarray, a: Any, b: Any) -> Any:
+    """Column-wise choice between two blocks."""
+    if mask.all():
+        return a
+    return space.xp.where(space.xp.asarray(mask.reshape(1, -1)), a, b)
+
+
 def _reweighted(
     setup: Setup,
+    start: Start,
+    running: np.ndarray,
+    record: Record,
     *,
     max_iter: int,
     tol: float,
@@ -203,70 +289,127 @@ def _reweighted(
     smoothing: float | None,
     cg_max_iter: int,
     polish: bool,
-) -> SolveResult:
-    op, b, xp, pen = setup.op, setup.b, setup.xp, setup.penalty
-    x = setup.x0
-    Ax, F = start_point(setup)
-    rhs = op.rmatvec(b)
+) -> None:
+    prob = start.problem.take(running)
+    space = prob.space
+    xp = space.xp
+    op = prob.op
+    X = setup.x0[:, running]
+    AX = start.Ax[:, running]
+    F = start.objective[running]
+    c = running.size
+    rhs = prob.adjoint(prob.b)
     if smoothing is None:
-        L = lipschitz(op, max_iter=10, tol=1e-2, margin=1.0, xp=xp, dtype=setup.dtype).value
-        smoothing = float(xp.max(xp.abs(rhs))) / max(L, np.finfo(float).tiny)
-        if smoothing == 0.0:
-            smoothing = 1.0
-    eps0 = eps = smoothing
-    history = new_history(F, op.n_applications)
-    stop_reason = "max_iter"
-    change = math.inf
-    k = 0
-    for k in range(1, max_iter + 1):
+        lower, _ = power_iteration(
+            op,
+            space.model,
+            n_columns=op.batch or 1,
+            max_iter=10,
+            tol=1e-2,
+            rng=0,
+            xp=xp,
+            dtype=setup.dtype,
+            start=setup.power_start,
+            columns=None if op.batch else prob.columns,
+        )
+        L = lower[prob.columns] if op.batch else np.full(c, float(lower[0]))
+        eps0 = space.model.max(xp.abs(rhs)) / np.maximum(L, np.finfo(float).tiny)
+        eps0 = np.where((eps0 > 0) & np.isfinite(eps0), eps0, 1.0)
+    else:
+        eps0 = np.full(c, float(smoothing))
+    eps = eps0.copy()
+    change = np.full(c, np.inf)
+    finished: list[
+        tuple[np.ndarray, Any, np.ndarray, np.ndarray, np.ndarray, str | np.ndarray]
+    ] = []
+    whole = record.x.copy()
+    it = 0
+    for it in range(1, max_iter + 1):
         # settle at each ε until x moves by less than ε/ε0/100 (ε² in Chartrand & Yin)
         settle = eps / eps0 / 100
-        d = pen.irls_weights(x, eps)
-        cg_tol = min(max(0.1 * settle, 1e-10), 1e-3)
-        x_new = _weighted_solve(op, b, rhs, d, x, Ax, xp=xp, tol=cg_tol, max_iter=cg_max_iter)
-        if not bool(xp.all(xp.isfinite(x_new))):
-            stop_reason = "diverged"
-            k -= 1
-            break
-        x_new, Ax_new = _descend(xp, b, d, x, Ax, x_new, op.matvec(x_new))
-        norm = math.sqrt(sq_norm(xp, x_new))
-        change = math.sqrt(sq_norm(xp, x_new - x)) / norm if norm > 0 else 0.0
-        x, Ax = x_new, Ax_new
-        F = 0.5 * sq_norm(xp, Ax - b) + pen.value(x)
-        history["objective"].append(F)
-        history["optimality"].append(change)
-        history["n_applications"].append(op.n_applications)
+        D = prob.pen.irls_weights(X, prob.col(eps))
+        cg_tol = np.clip(0.1 * settle, 1e-10, 1e-3)
+        X_new = _weighted_solve(prob, rhs, D, X, AX, tol=cg_tol, max_iter=cg_max_iter)
+        bad = ~space.model.all(xp.isfinite(X_new))
+        if bad.any():
+            X_new = xp_where(space, ~bad, X_new, X)
+        X_new, AX_new = _descend(prob, D, X, AX, X_new, prob.forward(X_new))
+        norm = np.sqrt(space.model.sq_norm(X_new))
+        diff = np.sqrt(space.model.sq_norm(X_new - X))
+        change = np.where(norm > 0, diff / np.where(norm > 0, norm, 1.0), 0.0)
+        X, AX = X_new, AX_new
+        with np.errstate(over="ignore", invalid="ignore"):
+            F = prob.objective(X, AX)
+        bad |= ~np.isfinite(F)
+        record.log(prob.slots, F, change, _apps(prob))
         at_floor = eps <= _SMOOTHING_FLOOR * eps0
-        if at_floor and change <= max(tol, _CHANGE_FLOOR):
-            stop_reason = "converged"
-            break
-        if callback is not None and callback(x.copy()) is True:
-            stop_reason = "callback"
-            break
-        if not at_floor and change < settle:
-            eps = max(eps * _SMOOTHING_DECAY, _SMOOTHING_FLOOR * eps0)
+        converged = at_floor & (change <= max(tol, _CHANGE_FLOOR)) & ~bad
+        stop = converged | bad
+        reasons = np.where(bad, "diverged", "converged")
+        if callback is not None:
+            whole[:, prob.slots] = X
+            if _stops(callback, setup.output(whole)):
+                reasons = np.where(stop, reasons, "callback")
+                stop = np.ones(c, dtype=bool)
+        if stop.any():
+            idx = np.flatnonzero(stop)
+            n_iter = np.where(bad[idx], it - 1, it)
+            finished.append((prob.slots[idx], X[:, idx], F[idx], change[idx], n_iter, reasons[idx]))
+            keep = np.flatnonzero(~stop)
+            prob, X, AX, F = prob.take(keep), X[:, keep], AX[:, keep], F[keep]
+            rhs, eps, eps0, change = rhs[:, keep], eps[keep], eps0[keep], change[keep]
+            c = keep.size
+            if c == 0:
+                break
+        eps = np.where(
+            ~at_floor[~stop] & (change < settle[~stop]),
+            np.maximum(eps * _SMOOTHING_DECAY, _SMOOTHING_FLOOR * eps0),
+            eps,
+        )
+    if c:
+        finished.append((prob.slots, X, F, change, np.full(c, max_iter), "max_iter"))
+    for slots, Xs, Fs, opt, n_iter, reasons in finished:
+        reasons = np.broadcast_to(np.asarray(reasons), slots.shape)
+        polishable = (reasons == "converged") | (reasons == "max_iter")
+        if polish and polishable.any():
+            pidx = np.flatnonzero(polishable)
+            _polish(
+                setup,
+                start,
+                record,
+                slots[pidx],
+                Xs[:, pidx],
+                n_iter[pidx],
+                max_iter=max_iter,
+                tol=tol,
+            )
+            rest = np.flatnonzero(~polishable)
+        else:
+            rest = np.arange(slots.size)
+        if rest.size:
+            record.finish(
+                slots[rest],
+                x=Xs[:, rest],
+                objective=Fs[rest],
+                optimality=opt[rest],
+                step=np.full(rest.size, np.nan),
+                n_iter=n_iter[rest],
+                reason=reasons[rest],
+            )
 
-    if polish and stop_reason in ("converged", "max_iter"):
-        return _polish(setup, x, history, k, max_iter=max_iter, tol=tol)
-    result = SolveResult(
-        x=x,
-        objective=F,
-        converged=stop_reason == "converged",
-        stop_reason=stop_reason,
-        n_iter=k,
-        n_matvec=op.n_matvec,
-        n_rmatvec=op.n_rmatvec,
-        step=None,
-        optimality=change,
-        history=history,
-        solver="irls",
-    )
-    warn_if_unconverged(result, tol=tol)
-    return result
+
+def _stops(callback: Callback, x: Any) -> bool:
+    value = callback(x)
+    try:
+        return bool(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"callback must return None, True or False; got {type(value).__name__}"
+        ) from None
 
 
-def _descend(xp: Any, b: Any, d: Any, x: Any, Ax: Any, x_new: Any, Ax_new: Any) -> tuple[Any, Any]:
-    r"""``x_new``, or the best point towards it when the step ran away.
+def _descend(prob: Problem, D: Any, X: Any, AX: Any, X_new: Any, AX_new: Any) -> tuple[Any, Any]:
+    r"""``x_new``, or per column the best point towards it when the step ran away.
 
     IRLS is majorize-minimize on the weighted quadratic
     :math:`Q(z) = \tfrac12\|Az - b\|^2 + \tfrac12\sum_i d_i|z_i|^2`. Primal CG from
@@ -277,50 +420,76 @@ def _descend(xp: Any, b: Any, d: Any, x: Any, Ax: Any, x_new: Any, Ax_new: Any) 
     step that raises Q more than ``_RUNAWAY``-fold is replaced by the minimizer of
     Q on the line, which costs no operator application (``A`` is linear).
     """
-    dx = x_new - x
-    Adx = Ax_new - Ax
-    curv = sq_norm(xp, Adx) + float(xp.sum(d * (xp.conj(dx) * dx).real))
-    slope = float(xp.vdot(Adx, Ax - b).real) + float(xp.sum(d * (xp.conj(x) * dx).real))
-    Q = 0.5 * sq_norm(xp, Ax - b) + 0.5 * float(xp.sum(d * (xp.conj(x) * x).real))
-    if slope + 0.5 * curv <= (_RUNAWAY - 1.0) * Q:  # Q(x_new) <= _RUNAWAY * Q(x)
-        return x_new, Ax_new
-    t = -slope / curv if curv > 0 else 0.0
-    if not math.isfinite(t):
-        t = 0.0
-    return x + t * dx, Ax + t * Adx
+    space = prob.space
+    xp = space.xp
+    dX = X_new - X
+    AdX = AX_new - AX
+    R = AX - prob.b
+    curv = space.data.sq_norm(AdX) + space.model.sum(D * _abs2(dX))
+    slope = space.data.vdot(AdX, R) + space.model.sum(D * (xp.conj(X) * dX).real)
+    Q = 0.5 * space.data.sq_norm(R) + 0.5 * space.model.sum(D * _abs2(X))
+    with np.errstate(invalid="ignore", over="ignore"):
+        ran_away = ~(slope + 0.5 * curv <= (_RUNAWAY - 1.0) * Q)  # Q(x_new) > _RUNAWAY Q(x)
+    if not ran_away.any():
+        return X_new, AX_new
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(curv > 0, -slope / np.where(curv > 0, curv, 1.0), 0.0)
+    t = np.where(np.isfinite(t), t, 0.0)
+    t = np.where(ran_away, t, 1.0)
+    tcol = prob.col(t)
+    return X + tcol * dX, AX + tcol * AdX
+
+
+def _abs2(x: Any) -> Any:
+    return (x.conj() * x).real if x.dtype.kind == "c" else x * x
 
 
 def _weighted_solve(
-    op: Any, b: Any, rhs: Any, d: Any, x: Any, Ax: Any, *, xp: Any, tol: float, max_iter: int
+    prob: Problem, rhs: Any, D: Any, X: Any, AX: Any, *, tol: np.ndarray, max_iter: int
 ) -> Any:
-    """Solve (AᴴA + diag d) x = Aᴴb, in data space when that system is smaller."""
-    m, n = op.shape
-    if m < n and bool(xp.all(d > 0)):
-        inv_d = 1.0 / d
-        cg = conjugate_gradient(
-            lambda u: op.matvec(inv_d * op.rmatvec(u)) + u,
-            b,
-            b - Ax,  # at the solution u is the residual b - Ax
+    """Solve (AᴴA + diag d) x = Aᴴb per column, in data space when that system is smaller."""
+    m, n = prob.op.shape
+    space = prob.space
+    if m < n and bool(space.model.all(D > 0).all()):
+        inv_d = 1.0 / D
+
+        def data_system(U: Any, idx: Any) -> Any:
+            sub = prob if idx is None else prob.take(idx)
+            scale = inv_d if idx is None else inv_d[:, idx]
+            return sub.forward(scale * sub.adjoint(U)) + U
+
+        cg = block_cg(
+            data_system,
+            prob.b,
+            prob.b - AX,  # at the solution u is the residual b - Ax
             tol=tol,
             max_iter=max_iter,
-            xp=xp,
+            reducer=space.data,
         )
-        return inv_d * op.rmatvec(cg.x)
-    cg = conjugate_gradient(
-        lambda v: op.rmatvec(op.matvec(v)) + d * v, rhs, x, tol=tol, max_iter=max_iter, xp=xp
-    )
-    return cg.x
+        return inv_d * prob.adjoint(cg.x)
+
+    def normal(V: Any, idx: Any) -> Any:
+        sub = prob if idx is None else prob.take(idx)
+        return sub.adjoint(sub.forward(V)) + (D if idx is None else D[:, idx]) * V
+
+    return block_cg(normal, rhs, X, tol=tol, max_iter=max_iter, reducer=space.model).x
 
 
 def _polish(
-    setup: Setup, x: Any, history: dict[str, list[float]], k: int, *, max_iter: int, tol: float
-) -> SolveResult:
-    """Hand the IRLS iterate to the proximal-gradient loop; merge histories and counts."""
-    start = Setup(
-        op=setup.op, b=setup.b, x0=x, penalty=setup.penalty, xp=setup.xp, dtype=setup.dtype
-    )
+    setup: Setup,
+    start: Start,
+    record: Record,
+    slots: np.ndarray,
+    X: Any,
+    n_iter: np.ndarray,
+    *,
+    max_iter: int,
+    tol: float,
+) -> None:
+    """Hand the IRLS iterates to the proximal-gradient loop; merge histories and counts."""
+    sub = setup.subset(slots, X)
     final = run_proximal_gradient(
-        start,
+        sub,
         step=None,
         max_iter=max_iter,
         tol=tol,
@@ -331,20 +500,15 @@ def _polish(
         anderson=True,
         solver="irls",
         warn=False,
+        origin=(setup.x0[:, slots], start.objective[slots]),
     )
-    merged = {key: [*history[key], *final.history[key][1:]] for key in history}
-    result = SolveResult(
+    record.extend(slots, final.history)
+    record.finish(
+        slots,
         x=final.x,
         objective=final.objective,
-        converged=final.converged,
-        stop_reason=final.stop_reason,
-        n_iter=k + final.n_iter,
-        n_matvec=final.n_matvec,
-        n_rmatvec=final.n_rmatvec,
-        step=final.step,
         optimality=final.optimality,
-        history=merged,
-        solver="irls",
+        step=final.step,
+        n_iter=n_iter + final.n_iter,
+        reason=final.stop_reason,
     )
-    warn_if_unconverged(result, tol=tol)
-    return result

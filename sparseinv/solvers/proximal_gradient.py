@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sparseinv._validation import check_flag
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
 from sparseinv.solvers._loop import Callback, run_proximal_gradient
@@ -24,7 +25,9 @@ _SHARED_NOTES = r"""
     and stopping test included: :math:`Ay` is a combination of :math:`Ax_k` and
     :math:`Ax_{k-1}`, so only :math:`Ax^+` is computed. ``n_matvec`` and
     ``n_rmatvec`` are totals that include the power iteration estimating the
-    step; ``history["n_applications"]`` gives the running count per iterate.
+    step; ``history["n_applications"]`` gives the running count per iterate. The
+    power iteration runs only once the start is known not to be optimal: a warm
+    start at the solution costs one matvec and one rmatvec.
 
     **Step.** With ``step=None``, :math:`L = \|A\|_2^2` is estimated by a short power
     iteration (:func:`sparseinv.lipschitz`; a few percent of ARPACK's cost) and
@@ -38,35 +41,67 @@ _SHARED_NOTES = r"""
     the next growth, so growth fades on problems where it does not pay. A given
     ``step`` is used as is, without the test.
 
-    **Stopping.** ``tol`` bounds an optimality measure, not the change of x:
+    **Stopping.** ``tol`` bounds an optimality measure, not the change of x, and
+    ``converged=True`` means it holds at the returned x:
 
     - L1 with every :math:`\lambda_i > 0`: the relative duality gap
       :math:`(F(x_k) - D(\theta_k)) / F(x_k)`, with :math:`\theta_k` the best feasible
       rescaling of the residual (:meth:`sparseinv.L1.dual_value`). It bounds the
       relative suboptimality: :math:`(F(x_k) - F^\star)/F(x_k) \le` ``tol``.
-    - L0, L2 (and L1 with some :math:`\lambda_i = 0`): the relative fixed-point residual
-      :math:`\|x^+ - y\| / \max(\|x^+\|, \|y\|)`, where
-      :math:`x^+ = \operatorname{prox}(y - t\nabla f(y))`.
+    - L2 with every :math:`\lambda_i > 0` (strongly convex, modulus
+      :math:`\mu \ge \lambda_{\min}`): :math:`\|\nabla F(y)\| / (\lambda_{\min}\|x_k\|)`,
+      a bound on the relative distance to the solution
+      :math:`\|x_k - x^\star\| / \|x_k\|`.
+    - L0 (and L1 or L2 with some :math:`\lambda_i = 0`): the gradient mapping
+      :math:`\|x^+ - y\| / t`, where :math:`x^+ = \operatorname{prox}(y - t\nabla f(y))`,
+      relative to :math:`\|A^Hb\|` (the gradient at 0). It vanishes exactly at the
+      fixed points of the step and is evaluated once more at the returned x before
+      a solve is declared converged. For L0, a non-convex problem, a fixed point
+      is a local minimizer, not a certified global one.
 
-    ``tol=0`` runs ``max_iter`` iterations and does not warn. Reaching
-    ``max_iter`` otherwise gives ``converged=False``, ``stop_reason="max_iter"`` and a
-    :class:`~sparseinv.ConvergenceWarning`. Non-finite or exploding iterates stop the
-    solve with ``stop_reason="diverged"``, a warning, and the last finite iterate.
+    A start that already satisfies the first two measures is returned as it is,
+    after ``n_iter = 0`` iterations (for instance :math:`x_0 = 0` when
+    :math:`\lambda \ge \lambda_{\max}`). ``tol=0`` runs ``max_iter`` iterations and does
+    not warn. Reaching ``max_iter`` otherwise gives ``converged=False``,
+    ``stop_reason="max_iter"`` and a :class:`~sparseinv.ConvergenceWarning`.
+    Non-finite or exploding iterates stop the solve with ``stop_reason="diverged"``,
+    a warning, and the last finite iterate; so does a sufficient-decrease test
+    that fails 100 times in one iteration. Every inner loop is bounded, so a solve
+    always returns, and ``objective`` is always F at the returned x, which is never
+    worse than the start.
+
+    **Many right-hand sides.** A data block ``b`` of shape ``(m, k)`` solves ``k``
+    problems at once, one per column, with λ one number, per column ``(1, k)``, per
+    coefficient ``(n,)``, per coefficient and column ``(n, k)``, or per group
+    ``(G,)`` / ``(G, k)`` (the table in :mod:`sparseinv.penalties`). Each column is
+    its own problem, with its own step, momentum, restart, stopping and divergence
+    test; the result holds one entry per column and ``res.column(j)`` is column
+    ``j``'s own :class:`~sparseinv.SolveResult`. An array or sparse matrix is
+    applied to the block at once (one BLAS-3 product), a ``LinearOperator`` through
+    ``matmat``/``rmatmat`` (pylops' default loops over the columns; a pylops
+    operator built for ``k`` columns at once is declared with
+    :class:`~sparseinv.ColumnBatch`). A column that has stopped leaves the block,
+    so it costs nothing more wherever the operator can be applied to fewer
+    columns. ``n_matvec`` and ``n_rmatvec`` count the applications each column
+    received (the shared step estimate included); ``n_block_matvec`` and
+    ``n_block_rmatvec`` count the calls of the operator.
 """
 
 _PARAMETERS = """
     Parameters
     ----------
-    A : array, sparse matrix or LinearOperator
+    A : array, sparse matrix, LinearOperator or ColumnBatch
         Operator of shape ``(m, n)``: numpy/cupy array, scipy sparse matrix, scipy
         or pylops ``LinearOperator``; real or complex.
     b : ndarray
-        Data with ``m`` entries (flattened if multi-dimensional); real or complex.
+        Data with ``m`` entries (flattened if multi-dimensional), or a block of
+        shape ``(m, k)`` for ``k`` right-hand sides; real or complex.
     penalty : Penalty
         :class:`~sparseinv.L0`, :class:`~sparseinv.L1` or :class:`~sparseinv.L2` with
-        one λ, one per group or one per coefficient.
+        one λ, one per group or one per coefficient (or per column of a block).
     x0 : ndarray, optional
-        Starting point with ``n`` entries (zeros by default). Not modified.
+        Starting point with ``n`` entries, or ``(n, k)`` for a block (zeros by
+        default). Not modified.
     step : float, optional
         Fixed step size > 0. Default: 1/L estimated, with backtracking.
     max_iter : int, optional
@@ -74,8 +109,9 @@ _PARAMETERS = """
     tol : float, optional
         Tolerance ≥ 0 on the optimality measure (see Notes).
     callback : callable, optional
-        Called as ``callback(x)`` with a copy of each new iterate; returning
-        ``True`` stops the solve (``stop_reason="callback"``)."""
+        Called as ``callback(x)`` with a copy of each new iterate (the whole
+        ``(n, k)`` block for a batch); a truthy return (``True``, ``np.True_``...)
+        stops the solve (``stop_reason="callback"``)."""
 
 
 def ista(
@@ -89,10 +125,10 @@ def ista(
     tol: float = 1e-6,
     callback: Callback | None = None,
 ) -> SolveResult:
+    options = check_options(step=step, max_iter=max_iter, tol=tol, callback=callback)
     return run_proximal_gradient(
         prepare(A, b, penalty, x0),
-        **_options(step, max_iter, tol),
-        callback=callback,
+        **options,
         momentum=False,
         restart=False,
         refine=False,
@@ -115,21 +151,18 @@ def fista(
     refine: bool = True,
     anderson: bool = True,
 ) -> SolveResult:
+    options = check_options(step=step, max_iter=max_iter, tol=tol, callback=callback)
+    flags = {
+        name: check_flag(value, name)
+        for name, value in (("restart", restart), ("refine", refine), ("anderson", anderson))
+    }
     return run_proximal_gradient(
         prepare(A, b, penalty, x0),
-        **_options(step, max_iter, tol),
-        callback=callback,
+        **options,
+        **flags,
         momentum=True,
-        restart=bool(restart),
-        refine=bool(refine),
-        anderson=bool(anderson),
         solver="fista",
     )
-
-
-def _options(step: float | None, max_iter: int, tol: float) -> dict[str, Any]:
-    step, max_iter, tol = check_options(step=step, max_iter=max_iter, tol=tol)
-    return {"step": step, "max_iter": max_iter, "tol": tol}
 
 
 ista.__doc__ = f"""Iterative shrinkage-thresholding (proximal gradient) for L0, L1 or L2.

@@ -1,0 +1,187 @@
+r"""What the solver loops need from the data: the array module and the reductions.
+
+Every solver sees its vectors as blocks of shape ``(rows, columns)``: one column
+per right-hand side (a 1-D problem is the batch of one). The algorithm is written
+once against a :class:`Space`, chosen from the data by :func:`space_for`:
+
+- ``xp``: the array module of the data (numpy or cupy), for the elementwise work;
+- ``model`` and ``data``: one :class:`Reducer` each, for the reductions over the
+  coefficients and over the measurements. A reduction returns one value per column,
+  as a host ``numpy`` array of shape ``(columns,)``, so every branch of the loop is
+  taken on host values.
+
+On one process a reduction is a plain sum or maximum over the rows. Under MPI
+(pylops-mpi), a reducer of a vector split over the ranks completes the local
+result with an ``allreduce``, while that of a vector every rank holds whole does
+not; either way every rank gets the same value and takes the same branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Reducer", "Space", "array_module", "to_host"]
+
+Array = Any
+
+
+def array_module(x: Any) -> Any:
+    """numpy or cupy, whichever ``x`` lives on (numpy for anything that is not cupy)."""
+    if type(x).__module__.split(".")[0] == "cupy":
+        import cupy
+
+        return cupy
+    return np
+
+
+def to_host(x: Any) -> np.ndarray:
+    """``x`` as a numpy array (a copy from the device for cupy)."""
+    return np.asarray(x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x)
+
+
+class Reducer:
+    """Reductions over the rows of ``(rows, columns)`` blocks, one value per column.
+
+    The base class reduces locally; a subclass completes each local result across
+    processes by overriding :meth:`combine_sum` and :meth:`combine_max`.
+
+    Parameters
+    ----------
+    xp : module
+        numpy or cupy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = Reducer(np)
+    >>> r.sq_norm(np.array([[3.0, 1.0], [4.0, 0.0]])).tolist()
+    [25.0, 1.0]
+    >>> r.max(np.array([[3.0, 1.0], [4.0, 0.0]])).tolist()
+    [4.0, 1.0]
+    """
+
+    __slots__ = ("xp",)
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+
+    # ------------------------------------------------------------ completion across processes
+    def combine_sum(self, local: np.ndarray) -> np.ndarray:
+        """Sum of the per-process partial results (the identity on one process)."""
+        return local
+
+    def combine_max(self, local: np.ndarray) -> np.ndarray:
+        """Maximum of the per-process partial results (the identity on one process)."""
+        return local
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, values: Array) -> np.ndarray:
+        """Column sums of a real block."""
+        return self.combine_sum(_host_float(values.sum(axis=0)))
+
+    def vdot(self, a: Array, b: Array) -> np.ndarray:
+        r"""Per column :math:`\operatorname{Re}\langle a, b\rangle = \operatorname{Re}\sum a^*b`."""
+        if a.shape[1] == 1:  # one column: BLAS dot, no temporary
+            xp = self.xp
+            local = np.array([float(xp.vdot(a[:, 0], b[:, 0]).real)])
+        elif a.dtype.kind == "c" or b.dtype.kind == "c":
+            local = _host_float((a.conj() * b).real.sum(axis=0))
+        else:
+            local = _host_float(self.xp.einsum("ij,ij->j", a, b))
+        return self.combine_sum(local)
+
+    def sq_norm(self, a: Array) -> np.ndarray:
+        """Column-wise squared Euclidean norms (real or complex)."""
+        return self.vdot(a, a)
+
+    def max(self, values: Array) -> np.ndarray:
+        """Column maxima of a real block (-inf for a process holding no rows)."""
+        if values.shape[0] == 0:
+            local = np.full(values.shape[1], -np.inf)
+        else:
+            local = _host_float(values.max(axis=0))
+        return self.combine_max(local)
+
+    def count(self, mask: Array) -> np.ndarray:
+        """Column-wise number of true entries."""
+        return self.combine_sum(_host_float(mask.sum(axis=0)))
+
+    def all(self, mask: Array) -> np.ndarray:
+        """Column-wise: every entry true (on every process)."""
+        return self.count(~mask) == 0
+
+    def gram(self, blocks: Sequence[Array]) -> np.ndarray:
+        r"""Per-column Gram matrices :math:`G_{jpq} = \operatorname{Re}\langle u_p, u_q\rangle`.
+
+        Parameters
+        ----------
+        blocks : sequence of arrays
+            ``M`` blocks of the same shape ``(rows, columns)``.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(columns, M, M)``.
+        """
+        xp = self.xp
+        stack = xp.stack(blocks)  # (M, rows, columns)
+        if stack.dtype.kind == "c":
+            local = xp.einsum("pij,qij->jpq", stack.conj(), stack).real
+        else:
+            local = xp.einsum("pij,qij->jpq", stack, stack)
+        local = _host_float(local)
+        return self.combine_sum(local.reshape(-1)).reshape(local.shape)
+
+
+def _host_float(x: Array) -> np.ndarray:
+    return np.asarray(to_host(x), dtype=np.float64)
+
+
+class Space:
+    """The array module and reducers one solve runs on.
+
+    Parameters
+    ----------
+    xp : module
+        numpy or cupy.
+    model, data : Reducer, optional
+        Reductions over the coefficients and over the measurements; local by
+        default.
+
+    Attributes
+    ----------
+    xp : module
+    model, data : Reducer
+    distributed : bool
+        Whether the reductions span several processes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> space = Space(np)
+    >>> space.data.vdot(np.ones((3, 1)), np.arange(3.0)[:, None]).tolist()
+    [3.0]
+    """
+
+    __slots__ = ("data", "distributed", "model", "xp")
+
+    def __init__(
+        self, xp: Any, *, model: Reducer | None = None, data: Reducer | None = None
+    ) -> None:
+        self.xp = xp
+        self.model = Reducer(xp) if model is None else model
+        self.data = Reducer(xp) if data is None else data
+        self.distributed = type(self.model) is not Reducer or type(self.data) is not Reducer
+
+    def columns(self, values: Any, dtype: Any) -> Array:
+        """Per-column host values as a ``(1, columns)`` block of ``dtype`` on the device."""
+        return self.xp.asarray(np.asarray(values, dtype=dtype).reshape(1, -1))
+
+    def agree(self, flag: bool) -> bool:
+        """True on every process when ``flag`` is true on any (for errors every rank raises)."""
+        return bool(self.data.combine_max(np.array([float(flag)]))[0] > 0) or bool(
+            self.model.combine_max(np.array([float(flag)]))[0] > 0
+        )

@@ -1,0 +1,276 @@
+"""Many right-hand sides in one solve: every column equals its own single solve."""
+
+import warnings
+
+import numpy as np
+import pylops
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.linalg import aslinearoperator
+
+import sparseinv as si
+
+SOLVERS = [si.ista, si.fista, si.irls]
+
+
+def _quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", si.ConvergenceWarning)
+        return fn(*args, **kwargs)
+
+
+def _batch(seed=0, m=50, n=120, k=4, noise=0.01):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n)) / np.sqrt(m)
+    X = np.zeros((n, k))
+    for j in range(k):
+        X[rng.choice(n, 5, replace=False), j] = rng.choice([-1.0, 1.0], 5) * (1 + rng.random(5))
+    B = A @ X + noise * rng.standard_normal((m, k))
+    return A, B
+
+
+def _lams(cls, A, B):
+    lmax = si.lam_max(A, B)  # (k,)
+    return 0.1 * lmax[None, :] if cls is not si.L0 else 0.01 * np.ones((1, B.shape[1]))
+
+
+# --------------------------------------------------------------------------- equivalence
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("cls", si.PENALTIES)
+def test_each_column_equals_its_single_solve(solver, cls):
+    A, B = _batch(1)
+    lam = _lams(cls, A, B)
+    res = solver(A, B, cls(lam), tol=1e-12, max_iter=20000)
+    assert res.x.shape == (A.shape[1], B.shape[1])
+    assert res.objective.shape == res.converged.shape == res.stop_reason.shape == (B.shape[1],)
+    assert res.converged.all()
+    for j in range(B.shape[1]):
+        alone = solver(A, B[:, j], cls(float(lam[0, j])), tol=1e-12, max_iter=20000)
+        col = res.column(j)
+        assert abs(col.objective - alone.objective) <= 1e-8 * abs(alone.objective)
+        # the reported objective is F at the returned x
+        assert np.isclose(col.objective, si.objective(A, B[:, j], cls(float(lam[0, j])), col.x))
+        assert len(col.history["objective"]) == col.n_iter + 1
+        assert col.x.shape == (A.shape[1],) and isinstance(col.objective, float)
+
+
+def test_one_dimensional_b_keeps_scalar_fields():
+    A, B = _batch(2)
+    res = si.fista(A, B[:, 0], si.L1(0.1))
+    assert res.x.shape == (A.shape[1],)
+    assert isinstance(res.objective, float) and isinstance(res.converged, bool)
+    assert isinstance(res.stop_reason, str) and isinstance(res.n_matvec, int)
+    assert res.n_columns is None
+    with pytest.raises(ValueError, match="batched"):
+        res.column(0)
+
+
+def test_a_column_block_of_one_is_a_batch():
+    A, B = _batch(3)
+    res = si.fista(A, B[:, :1], si.L1(0.1))
+    assert res.x.shape == (A.shape[1], 1) and res.objective.shape == (1,)
+    alone = si.fista(A, B[:, 0], si.L1(0.1))
+    assert np.allclose(res.x[:, 0], alone.x)
+
+
+# --------------------------------------------------------------------------- λ shapes
+def test_lambda_shapes_follow_the_table():
+    A, B = _batch(4, n=120, k=4)
+    n, k = A.shape[1], B.shape[1]
+    rng = np.random.default_rng(0)
+    groups = si.Groups.from_sizes([40, 80])
+    per_coef = 0.05 + 0.1 * rng.random(n)
+    per_col = np.array([[0.05, 0.1, 0.15, 0.2]])
+    full = 0.05 + 0.1 * rng.random((n, k))
+    per_group = np.array([0.05, 0.2])
+    group_col = np.array([[0.05, 0.1, 0.15, 0.2], [0.2, 0.15, 0.1, 0.05]])
+    cases = {
+        "scalar": (0.1, lambda j: 0.1),
+        "per_column": (per_col, lambda j: float(per_col[0, j])),
+        "per_coefficient": (per_coef, lambda j: per_coef),
+        "full": (full, lambda j: full[:, j]),
+        "per_group": (per_group, lambda j: groups.expand(per_group)),
+        "per_group_and_column": (group_col, lambda j: groups.expand(group_col[:, j])),
+    }
+    for name, (lam, single) in cases.items():
+        grouped = name.startswith("per_group")
+        pen = si.L1(lam, groups=groups if grouped else None)
+        res = si.fista(A, B, pen, tol=1e-11)
+        for j in range(k):
+            ref = si.fista(A, B[:, j], si.L1(single(j)), tol=1e-11)
+            assert abs(res.objective[j] - ref.objective) <= 1e-8 * ref.objective, name
+
+
+def test_per_coefficient_lambda_is_never_per_column_even_when_n_equals_k():
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((8, 6))
+    B = rng.standard_normal((8, 6))
+    lam = np.linspace(0.1, 1.0, 6)
+    res = si.fista(A, B, si.L1(lam), tol=1e-11)
+    for j in range(6):
+        ref = si.fista(A, B[:, j], si.L1(lam), tol=1e-11)  # (n,): per coefficient
+        assert abs(res.objective[j] - ref.objective) <= 1e-8 * ref.objective
+
+
+@pytest.mark.parametrize(
+    "lam",
+    [np.ones((2, 4)), np.ones((1, 3)), np.ones((120, 3)), np.ones(7), np.ones((1, 4, 1))],
+)
+def test_bad_lambda_shapes_are_named(lam):
+    A, B = _batch(6)
+    with pytest.raises(ValueError, match="lam"):
+        si.fista(A, B, si.L1(lam))
+
+
+def test_group_table_with_the_wrong_number_of_columns():
+    A, B = _batch(7)
+    groups = si.Groups.from_sizes([40, 80])
+    with pytest.raises(ValueError, match=r"lam must have shape .*\(2, 4\).*got shape \(2, 3\)"):
+        si.fista(A, B, si.L1(np.ones((2, 3)), groups=groups))
+
+
+def test_a_two_dimensional_lambda_needs_a_two_dimensional_b():
+    A, B = _batch(8)
+    with pytest.raises(ValueError, match="2-D lam needs a 2-D b"):
+        si.fista(A, B[:, 0], si.L1(np.ones((1, 4))))
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_blocks_are_named_and_nothing_is_mutated():
+    A, B = _batch(9)
+    n, k = A.shape[1], B.shape[1]
+    copies = (A.copy(), B.copy())
+    with pytest.raises(ValueError, match="b must have shape"):
+        si.fista(A, B[:, :, None] * np.ones(2), si.L1(0.1))
+    with pytest.raises(ValueError, match=rf"x0 must have shape \({n}, {k}\)"):
+        si.fista(A, B, si.L1(0.1), x0=np.zeros((n, k + 1)))
+    with pytest.raises(ValueError, match=rf"x0 must have shape \({n}, {k}\)"):
+        si.fista(A, B, si.L1(0.1), x0=np.zeros(n))
+    bad = B.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match=r"b must be finite.*column 2"):
+        si.fista(A, bad, si.L1(0.1))
+    assert np.array_equal(A, copies[0]) and np.array_equal(B, copies[1])
+
+
+def test_a_diverging_column_does_not_take_the_others_down():
+    A, B = _batch(10)
+    x0 = np.zeros((A.shape[1], B.shape[1]))
+    x0[:, 1] = 1e160  # F(x0) overflows in column 1 only
+    with pytest.warns(si.ConvergenceWarning, match=r"diverged in columns \[1\]"):
+        res = si.fista(A, B, si.L1(0.1), x0=x0)
+    assert res.stop_reason[1] == "diverged" and not res.converged[1]
+    others = [0, 2, 3]
+    assert res.converged[others].all()
+    for j in others:
+        ref = si.fista(A, B[:, j], si.L1(0.1))
+        assert abs(res.objective[j] - ref.objective) <= 1e-5 * ref.objective
+
+
+# --------------------------------------------------------------------------- cost
+def test_converged_columns_stop_costing_work_on_explicit_matrices():
+    A, B = _batch(11, k=3)
+    B[:, 0] = 0.0  # optimal at the zero start: certified with no iteration
+    lam = 0.05 * si.lam_max(A, B)[None, :]
+    lam[0, 0] = 0.1
+    res = si.fista(A, B, si.L1(lam), tol=1e-10)
+    assert res.n_iter[0] == 0 and res.stop_reason[0] == "converged"
+    assert res.n_matvec[0] == 0 and res.n_rmatvec[0] == 1
+    # a block application counts once in the totals and once per column it carried
+    assert res.n_block_matvec <= res.n_matvec[1:].sum()
+    assert res.n_block_matvec >= res.n_matvec.max()
+    single = si.fista(A, B[:, 1], si.L1(0.05 * si.lam_max(A, B[:, 1])), tol=1e-10)
+    assert res.column(1).n_applications == pytest.approx(single.n_applications, rel=0.05)
+
+
+def test_counts_match_the_operator_calls():
+    A, B = _batch(12)
+
+    class Counted(pylops.LinearOperator):
+        def __init__(self, A):
+            super().__init__(Op=pylops.MatrixMult(A))
+            self.calls = [0, 0]
+
+        def _matvec(self, x):
+            self.calls[0] += 1
+            return self.Op._matvec(x)
+
+        def _rmatvec(self, x):
+            self.calls[1] += 1
+            return self.Op._rmatvec(x)
+
+    op = Counted(A)
+    step = 0.9 / np.linalg.norm(A, 2) ** 2
+    res = _quiet(si.fista, op, B, si.L1(0.1), max_iter=30, step=step)
+    # pylops' default matmat applies the operator column by column
+    assert op.calls[0] == res.n_matvec.sum() and op.calls[1] == res.n_rmatvec.sum()
+
+
+@pytest.mark.parametrize("kind", ["sparse", "scipy_lo", "pylops"])
+def test_every_operator_kind_takes_a_block(kind):
+    A, B = _batch(13)
+    wrapped = {
+        "sparse": sp.csc_matrix(A),
+        "scipy_lo": aslinearoperator(A),
+        "pylops": pylops.MatrixMult(A),
+    }[kind]
+    ref = si.fista(A, B, si.L1(0.1), tol=1e-11)
+    res = si.fista(wrapped, B, si.L1(0.1), tol=1e-11)
+    assert np.allclose(res.objective, ref.objective, rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- column batches
+def test_a_column_batch_operator_solves_every_trace_at_once():
+    rng = np.random.default_rng(14)
+    nt, k = 80, 6
+    wav = pylops.utils.wavelets.ricker(np.arange(11) * 0.004, f0=30)[0]
+    traces = np.zeros((nt, k))
+    for j in range(k):
+        traces[rng.choice(nt, 4, replace=False), j] = rng.standard_normal(4)
+    batch_op = pylops.signalprocessing.Convolve1D((nt, k), h=wav, offset=len(wav) // 2, axis=0)
+    single_op = pylops.signalprocessing.Convolve1D(nt, h=wav, offset=len(wav) // 2)
+    B = (batch_op @ traces.ravel()).reshape(nt, k) + 0.01 * rng.standard_normal((nt, k))
+    lam = 0.05 * si.lam_max(single_op, B)[None, :]
+    res = si.fista(si.ColumnBatch(batch_op, n_columns=k), B, si.L1(lam), tol=1e-11)
+    assert res.n_block_matvec < res.n_matvec.sum()  # one call carried every trace
+    for j in range(k):
+        ref = si.fista(single_op, B[:, j], si.L1(float(lam[0, j])), tol=1e-11)
+        assert abs(res.objective[j] - ref.objective) <= 1e-8 * ref.objective
+    with pytest.raises(ValueError, match=r"b must have shape \(80, 6\)"):
+        si.fista(si.ColumnBatch(batch_op, n_columns=k), B[:, :5], si.L1(0.1))
+    with pytest.raises(ValueError, match="n_columns"):
+        si.ColumnBatch(batch_op, n_columns=7)
+
+
+# --------------------------------------------------------------------------- helpers
+def test_objective_lam_max_and_path_work_per_column():
+    A, B = _batch(15)
+    X = np.random.default_rng(0).standard_normal((A.shape[1], B.shape[1]))
+    pen = si.L1(np.array([[0.1, 0.2, 0.3, 0.4]]))
+    F = si.objective(A, B, pen, X)
+    for j in range(B.shape[1]):
+        assert np.isclose(F[j], si.objective(A, B[:, j], si.L1(0.1 * (j + 1)), X[:, j]))
+    lmax = si.lam_max(A, B)
+    assert lmax.shape == (B.shape[1],)
+    res = si.fista(A, B, si.L1(lmax[None, :]))
+    assert np.all(res.x == 0) and res.n_iter.max() == 0
+    path = si.lambda_path(A, B, "l1", [0.5 * lmax[None, :], 0.1 * lmax[None, :]])
+    assert path.x.shape == (2, A.shape[1], B.shape[1])
+    assert path.support_size.shape == (2, B.shape[1])
+
+
+def test_warm_start_at_the_solution_costs_one_certificate():
+    A, B = _batch(16)
+    pen = si.L1(0.1)
+    first = si.fista(A, B, pen, tol=1e-12)
+    again = si.fista(A, B, pen, x0=first.x, tol=1e-10)
+    assert (again.n_iter == 0).all()
+    assert again.n_block_matvec == 1 and again.n_block_rmatvec == 1
+
+
+def test_callback_sees_the_whole_block_and_a_numpy_true_stops():
+    A, B = _batch(17)
+    seen = []
+    res = si.fista(A, B, si.L1(0.01), callback=lambda X: seen.append(X.shape) or np.True_)
+    assert seen == [(A.shape[1], B.shape[1])]
+    assert (res.stop_reason == "callback").all()
