@@ -80,8 +80,13 @@ class Groups:
             empty = np.flatnonzero(sizes <= 0).tolist()
             raise ValueError(f"groups must not be empty; groups {empty} have no coefficient")
         n = indices.size
-        counts = np.bincount(indices, minlength=n) if n else np.zeros(0, int)
-        if indices.min() < 0 or indices.max() >= n or counts.size != n or np.any(counts != 1):
+        if indices.min() < 0 or indices.max() >= n:
+            raise ValueError(
+                f"groups must partition 0..{n - 1} (every coefficient in exactly one group); "
+                f"got indices in [{int(indices.min())}, {int(indices.max())}]"
+            )
+        counts = np.bincount(indices, minlength=n)
+        if counts.size != n or np.any(counts != 1):
             overlap = np.flatnonzero(counts > 1)[:5].tolist() if counts.size == n else []
             gaps = np.flatnonzero(counts == 0)[:5].tolist() if counts.size == n else []
             raise ValueError(

@@ -23,7 +23,7 @@ import pylops
 import pytest
 import scipy.sparse as sp
 from _hardening import PENALTIES, SOLVERS, Runaway, run_solver
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
@@ -38,6 +38,10 @@ FUZZ = settings(
     deadline=10_000,  # ms; a budget of applications catches a hang long before
     derandomize=True,
     database=None,
+    # no shrinking: a failing example is reported as found, so a pending defect
+    # (xfail) costs one example, not minutes of minimisation
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+    report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -426,29 +430,25 @@ def test_groups_from_indices_accepts_exactly_the_partitions(n, seed, corrupt):
     parts = [p.tolist() for p in np.split(perm, cuts)]
     if corrupt == "duplicate":
         parts[0].append(parts[0][0])
-    elif corrupt == "gap" and n > 1:
-        parts[-1].pop()
-        if not parts[-1]:
-            parts.pop()
-    elif corrupt == "overlap" and len(parts) > 1:
-        parts[1].append(parts[0][0])
+    elif corrupt == "gap":  # coefficient 0 in no group
+        parts = [[i for i in p if i != 0] for p in parts]
+        parts = [p for p in parts if p]
+    elif corrupt == "overlap":  # coefficient 0 in two groups (or twice in one)
+        parts[-1].append(0)
+        if len(parts) == 1 or 0 in parts[-1][:-1]:
+            parts[0].append(0)
     elif corrupt == "empty":
         parts.append([])
     elif corrupt == "negative":
         parts[0].append(-1)
-    valid = (
-        corrupt == "none"
-        or (corrupt == "gap" and n == 1)
-        or (corrupt == "overlap" and len(parts) == 1)
-    )
-    if valid:
+    if corrupt == "none":
         groups = si.Groups.from_indices(parts)
         assert sorted(groups.indices.tolist()) == list(range(n))
+        assert [sorted(groups.group(g).tolist()) for g in range(groups.n_groups)] == [
+            sorted(p) for p in parts
+        ]
     else:
         assert_named_error(lambda: si.Groups.from_indices(parts), "groups")
-
-
-finite_or_not = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 
 @FUZZ

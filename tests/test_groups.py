@@ -169,3 +169,10 @@ def test_from_labels_and_from_indices_need_iterables():
         si.Groups.from_indices(None)
     with pytest.raises(ValueError, match="labels must be 1-D"):
         si.Groups.from_labels(np.zeros((2, 2)))
+
+
+def test_negative_index_is_a_partition_error():
+    # found by tests/test_fuzz.py: np.bincount's "'list' argument must have no negative
+    # elements" did not say which argument
+    with pytest.raises(ValueError, match=r"groups must partition 0\.\.2.*\[-1, 1\]"):
+        si.Groups.from_indices([[0, -1], [1]])
