@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sparseinv._validation import as_int_array
+from sparseinv._validation import _describe, as_int_array
 
 __all__ = ["Groups"]
 
@@ -21,7 +22,8 @@ class Groups:
     :meth:`from_sizes` (contiguous blocks), :meth:`from_labels` (one label per
     coefficient) or :meth:`from_indices` (one index array per group). Every
     constructor checks that the groups partition ``0 .. n_features - 1``: no
-    overlap, no gap, no empty group.
+    overlap, no gap, no empty group, and that the group labels are distinct,
+    hashable and not NaN (a label names one group).
 
     Parameters
     ----------
@@ -30,7 +32,16 @@ class Groups:
     indices : array_like of int
         A permutation of ``0 .. n_features - 1``.
     labels : sequence of hashable, optional
-        One label per group, in group order. Defaults to ``0 .. n_groups - 1``.
+        One distinct label per group, in group order. Defaults to
+        ``0 .. n_groups - 1``.
+
+    Raises
+    ------
+    TypeError
+        For non-integer offsets or indices, or unhashable labels.
+    ValueError
+        For offsets or indices that do not describe a partition, or labels that are
+        not one distinct, non-NaN label per group.
 
     Examples
     --------
@@ -69,8 +80,13 @@ class Groups:
             empty = np.flatnonzero(sizes <= 0).tolist()
             raise ValueError(f"groups must not be empty; groups {empty} have no coefficient")
         n = indices.size
-        counts = np.bincount(indices, minlength=n) if n else np.zeros(0, int)
-        if indices.min() < 0 or indices.max() >= n or counts.size != n or np.any(counts != 1):
+        if indices.min() < 0 or indices.max() >= n:
+            raise ValueError(
+                f"groups must partition 0..{n - 1} (every coefficient in exactly one group); "
+                f"got indices in [{int(indices.min())}, {int(indices.max())}]"
+            )
+        counts = np.bincount(indices, minlength=n)
+        if counts.size != n or np.any(counts != 1):
             overlap = np.flatnonzero(counts > 1)[:5].tolist() if counts.size == n else []
             gaps = np.flatnonzero(counts == 0)[:5].tolist() if counts.size == n else []
             raise ValueError(
@@ -82,11 +98,7 @@ class Groups:
         if labels is None:
             labels = tuple(range(n_groups))
         else:
-            labels = tuple(labels)
-            if len(labels) != n_groups:
-                raise ValueError(
-                    f"labels must hold one label per group ({n_groups}); got {len(labels)}"
-                )
+            labels = _check_group_labels(labels, n_groups)
         membership = np.empty(n, dtype=np.intp)
         membership[indices] = np.repeat(np.arange(n_groups), sizes)
         for arr in (offsets, indices, membership):
@@ -110,12 +122,19 @@ class Groups:
         -------
         Groups
 
+        Raises
+        ------
+        TypeError
+            When ``sizes`` is not an iterable of integers (e.g. ``5`` or None).
+        ValueError
+            For no size, or a size <= 0.
+
         Examples
         --------
         >>> Groups.from_sizes([2000, 80]).n_features
         2080
         """
-        sizes = as_int_array(list(sizes), "sizes")
+        sizes = as_int_array(_as_list(sizes, "sizes", "an iterable of positive int"), "sizes")
         if sizes.size == 0 or np.any(sizes <= 0):
             raise ValueError(f"sizes must be positive integers, at least one; got {sizes.tolist()}")
         offsets = np.concatenate([[0], np.cumsum(sizes)])
@@ -128,11 +147,27 @@ class Groups:
         Parameters
         ----------
         labels : iterable of hashable
-            ``labels[i]`` is the group of coefficient ``i``.
+            ``labels[i]`` is the group of coefficient ``i``; a 1-D array or any
+            iterable of hashable values other than NaN.
 
         Returns
         -------
         Groups
+
+        Raises
+        ------
+        TypeError
+            For a non-iterable ``labels`` or an unhashable label.
+        ValueError
+            For no label, or a NaN label.
+
+        Notes
+        -----
+        A NaN label is rejected rather than grouped: NaN is not equal to itself, so
+        whether two NaNs are one group would depend on whether they are the same
+        Python object (one group from ``[nan, nan]``, two from the same values in
+        an array). Labels are compared by Python equality, so ``1``, ``1.0`` and
+        ``True`` are one group.
 
         Examples
         --------
@@ -140,9 +175,18 @@ class Groups:
         >>> g.labels, g.sizes.tolist()
         (('hi', 'lo'), [2, 2])
         """
-        labels = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
+        if isinstance(labels, np.ndarray):
+            labels = labels.tolist() if labels.ndim == 1 else labels
+        labels = _as_list(labels, "labels", "a sequence of one hashable label per coefficient")
         if not labels:
             raise ValueError("labels must hold one label per coefficient; got an empty sequence")
+        nan = [i for i, lab in enumerate(labels) if _is_nan(lab)]
+        if nan:
+            raise ValueError(
+                "labels must not be NaN: NaN differs from itself, so it cannot name one group; "
+                f"got NaN at positions {nan[:5]}{' ...' if len(nan) > 5 else ''} "
+                "(give the missing coefficients a label of their own)"
+            )
         code: dict[Any, int] = {}
         try:
             codes = np.fromiter((code.setdefault(lab, len(code)) for lab in labels), np.intp)
@@ -164,22 +208,36 @@ class Groups:
         groups : sequence of array_like of int
             ``groups[g]`` lists the coefficients of group ``g``.
         labels : sequence of hashable, optional
-            One label per group.
+            One distinct label per group.
 
         Returns
         -------
         Groups
+
+        Raises
+        ------
+        TypeError
+            For a ``groups`` that is not a sequence of integer arrays.
+        ValueError
+            For an index listed twice, groups that do not partition
+            ``0 .. n_features - 1``, or labels that are not distinct.
 
         Examples
         --------
         >>> Groups.from_indices([[0, 2], [1]]).expand([5.0, 7.0]).tolist()
         [5.0, 7.0, 5.0]
         """
+        groups = _as_list(groups, "groups", "a sequence of index arrays, one per group")
         parts = [
             as_int_array(np.atleast_1d(np.asarray(g)), f"groups[{i}]") for i, g in enumerate(groups)
         ]
         if not parts:
             raise ValueError("groups must hold at least one group; got none")
+        for i, part in enumerate(parts):
+            values, counts = np.unique(part, return_counts=True)
+            if np.any(counts > 1):
+                twice = values[counts > 1][:5].tolist()
+                raise ValueError(f"groups[{i}] must list each coefficient once; it repeats {twice}")
         sizes = [p.size for p in parts]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
         return cls(offsets, np.concatenate(parts), labels=labels)
@@ -243,17 +301,28 @@ class Groups:
         Parameters
         ----------
         g : int
-            Group number, ``0 <= g < n_groups``.
+            Group number, ``0 <= g < n_groups`` (no negative indexing).
 
         Returns
         -------
         ndarray of int
+
+        Raises
+        ------
+        TypeError
+            For a ``g`` that is not an integer.
+        ValueError
+            For a ``g`` out of range.
 
         Examples
         --------
         >>> Groups.from_sizes([2, 3]).group(1).tolist()
         [2, 3, 4]
         """
+        if isinstance(g, bool) or not isinstance(g, numbers.Integral):
+            raise TypeError(f"g must be an integer group number; got {_describe(g)}")
+        if not 0 <= g < self.n_groups:
+            raise ValueError(f"g must satisfy 0 <= g < n_groups = {self.n_groups}; got {g}")
         return self._indices[self._offsets[g] : self._offsets[g + 1]]
 
     def expand(self, values: ArrayLike) -> NDArray:
@@ -335,3 +404,44 @@ class Groups:
         """
         x = np.asarray(x)
         return np.sqrt(self.sum(np.abs(x) ** 2))
+
+
+# ---------------------------------------------------------------------- helpers
+def _as_list(values: Any, name: str, expected: str) -> list[Any]:
+    """``list(values)``, with an error naming the argument for a non-iterable."""
+    if values is None or isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be {expected}; got {_describe(values)}")
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got {_describe(values)}")
+    return list(values)
+
+
+def _is_nan(label: Any) -> bool:
+    """Whether ``label`` is a NaN (float, complex, numpy scalar, Decimal, NaT)."""
+    if not isinstance(label, (numbers.Number, np.generic)):
+        return False
+    try:
+        return bool(label != label)
+    except (ArithmeticError, TypeError, ValueError):  # a signalling Decimal NaN
+        return True
+
+
+def _check_group_labels(labels: Any, n_groups: int) -> tuple[Hashable, ...]:
+    """One distinct, hashable, non-NaN label per group."""
+    labels = tuple(_as_list(labels, "labels", "a sequence of one hashable label per group"))
+    if len(labels) != n_groups:
+        raise ValueError(f"labels must hold one label per group ({n_groups}); got {len(labels)}")
+    first: dict[Hashable, int] = {}
+    for g, label in enumerate(labels):
+        if _is_nan(label):
+            raise ValueError(f"labels must not be NaN (it cannot name a group); got NaN at {g}")
+        try:
+            seen = first.setdefault(label, g)
+        except TypeError:
+            raise TypeError(f"labels must be hashable; labels[{g}] is {_describe(label)}") from None
+        if seen != g:
+            raise ValueError(
+                f"labels must be distinct (a label names one group); {label!r} labels "
+                f"groups {seen} and {g}"
+            )
+    return labels

@@ -1,7 +1,11 @@
 r"""Recovery metrics: signal-to-noise ratio, relative error and support recovery.
 
 All metrics take the truth first, ``metric(x_true, x)``, accept real or complex
-arrays (numpy, or cupy) of equal shape, and return a Python float. Support metrics
+arrays (numpy, or cupy) of equal shape, and return a Python float. Both arrays must
+be finite: a NaN or an infinite entry raises a ``ValueError`` naming the argument
+(a NaN is below every support tolerance, so it would otherwise count as a correct
+zero). Norms are computed on the arrays divided by their largest entry, so that
+entries from 1e-300 to 1e300 neither underflow nor overflow when squared. Support metrics
 call coefficient :math:`i` *in the support* of a vector :math:`v` when
 :math:`|v_i| > \tau`, with one absolute tolerance :math:`\tau` for both vectors:
 by default :math:`\tau = \text{threshold} \cdot \max_i |x_{\text{true}, i}|`.
@@ -17,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pylops.utils.backend import get_array_module
 
+from sparseinv._numerics import scaled_norm
 from sparseinv._validation import _describe, check_positive_number
 from sparseinv.groups import Groups
 
@@ -35,7 +40,7 @@ DEFAULT_THRESHOLD = 1e-3
 
 
 def _pair(x_true: Any, x: Any) -> tuple[Any, Any, Any]:
-    """Both arrays on one array module, checked for equal shapes, flattened."""
+    """Both arrays on one array module, checked for equal shapes and finite, flattened."""
     arrays = []
     for name, value in (("x_true", x_true), ("x", x)):
         if not hasattr(value, "shape") or not hasattr(value, "dtype"):
@@ -49,11 +54,31 @@ def _pair(x_true: Any, x: Any) -> tuple[Any, Any, Any]:
             f"x must have the shape of x_true {tuple(x_true.shape)}; got {tuple(x.shape)}"
         )
     xp = get_array_module(x_true)
-    return xp, x_true.ravel(), xp.asarray(x).ravel()
+    x_true, x = x_true.ravel(), xp.asarray(x).ravel()
+    for name, value in (("x_true", x_true), ("x", x)):
+        # a NaN compares False with every tolerance: it would count as a correct zero
+        finite = xp.isfinite(value)
+        if not bool(xp.all(finite)):
+            n_bad = int(value.size - xp.count_nonzero(finite))
+            raise ValueError(f"{name} must be finite; got {n_bad} NaN or infinite entries")
+    return xp, x_true, x
 
 
-def _sq_norm(xp: Any, v: Any) -> float:
-    return float(xp.sum(xp.abs(v) ** 2)) if v.size else 0.0
+def _norms(xp: Any, x_true: Any, x: Any) -> tuple[float, float, float, float, float]:
+    """Scaled norms of the signal ``x_true`` and of the error ``x_true - x``.
+
+    Returns ``(s_scale, s_sum, e_scale, e_sum, e_unit)``: ``‖x_true‖ = s_scale √s_sum``
+    and ``‖x_true - x‖ = e_scale · e_unit · √e_sum``; ``e_unit`` is 1 unless the
+    difference itself overflows, where it is the largest input entry.
+    """
+    s_scale, s_sum = scaled_norm(xp, x_true)
+    with np.errstate(over="ignore", invalid="ignore"):
+        error = x_true - x
+    if bool(xp.all(xp.isfinite(error))):
+        return s_scale, s_sum, *scaled_norm(xp, error), 1.0
+    # entries near the float limit: subtract in units of the larger input
+    unit = max(s_scale, scaled_norm(xp, x)[0])
+    return s_scale, s_sum, *scaled_norm(xp, x_true / unit - x / unit), unit
 
 
 def snr_db(x_true: Any, x: Any) -> float:
@@ -73,6 +98,19 @@ def snr_db(x_true: Any, x: Any) -> float:
         ``inf`` when ``x == x_true`` (including both zero) and ``-inf`` when
         ``x_true`` is zero but ``x`` is not.
 
+    Raises
+    ------
+    TypeError
+        For non-numeric input.
+    ValueError
+        For arrays of different shapes or with NaN or infinite entries.
+
+    Notes
+    -----
+    Computed as :math:`20\log_{10}(s_t/s_e) + 10\log_{10}(\sigma_t/\sigma_e)` with
+    :math:`\|v\|^2 = s^2 \sigma`, :math:`s = \max_i|v_i|`, so the ratio is exact for
+    vectors of any scale (``snr_db([1e-200], [0.0])`` is 0 dB).
+
     Examples
     --------
     >>> snr_db([1.0, 0.0], [1.0, 0.1])
@@ -81,12 +119,14 @@ def snr_db(x_true: Any, x: Any) -> float:
     inf
     """
     xp, x_true, x = _pair(x_true, x)
-    signal, error = _sq_norm(xp, x_true), _sq_norm(xp, x_true - x)
-    if error == 0.0:
+    s_scale, s_sum, e_scale, e_sum, e_unit = _norms(xp, x_true, x)
+    if e_scale == 0.0:
         return math.inf
-    if signal == 0.0:
+    if s_scale == 0.0:
         return -math.inf
-    return 10.0 * math.log10(signal / error)
+    # in logarithms: the ratio of the scales alone can overflow
+    log_ratio = math.log10(s_scale) - math.log10(e_scale) - math.log10(e_unit)
+    return 20.0 * log_ratio + 10.0 * math.log10(s_sum / e_sum)
 
 
 def nmse_db(x_true: Any, x: Any) -> float:
@@ -129,18 +169,33 @@ def relative_error(x_true: Any, x: Any) -> float:
         The relative error; 0.0 when ``x == x_true`` and ``inf`` when ``x_true`` is
         zero but ``x`` is not.
 
+    Raises
+    ------
+    TypeError
+        For non-numeric input.
+    ValueError
+        For arrays of different shapes or with NaN or infinite entries.
+
+    Notes
+    -----
+    Both norms are computed on the vectors divided by their largest entry (see
+    :func:`snr_db`): ``relative_error([1e-200], [2e-200])`` is 1.0, not 0/0.
+
     Examples
     --------
     >>> relative_error([3.0, 4.0], [3.0, 3.0])
     0.2
     """
     xp, x_true, x = _pair(x_true, x)
-    signal, error = _sq_norm(xp, x_true), _sq_norm(xp, x_true - x)
-    if error == 0.0:
+    s_scale, s_sum, e_scale, e_sum, e_unit = _norms(xp, x_true, x)
+    if e_scale == 0.0:
         return 0.0
-    if signal == 0.0:
+    if s_scale == 0.0:
         return math.inf
-    return math.sqrt(error / signal)
+    with np.errstate(over="ignore", under="ignore"):
+        # an error 1e308 times the signal is inf, one 1e-308 times it is 0: both are right
+        ratio = np.float64(e_scale) / np.float64(s_scale) * np.float64(e_unit)
+        return float(ratio * math.sqrt(e_sum / s_sum))
 
 
 def _tolerance(xp: Any, x_true: Any, threshold: float, tol: float | None) -> float:

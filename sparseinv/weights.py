@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from sparseinv._rng import as_rng
 from sparseinv._validation import check_positive_number
 from sparseinv.groups import Groups
 from sparseinv.objective import lam_max
@@ -81,7 +82,8 @@ def group_weights(
         For an unknown rule, or a group whose weight is zero or not finite (all-zero
         columns, or no correlation with ``b`` for ``"lam_max"``).
     TypeError
-        When ``groups`` is not a :class:`~sparseinv.Groups`.
+        When ``groups`` is not a :class:`~sparseinv.Groups`, or ``rng`` is not a seed
+        or a generator.
 
     Notes
     -----
@@ -138,6 +140,7 @@ def group_weights(
         raise ValueError(f"rule must be one of {', '.join(map(repr, RULES))}; got {rule!r}")
     cls = penalty_type(penalty)
     max_columns = check_positive_number(max_columns, "max_columns", integer=True)
+    rng = as_rng(rng)  # checked even when no rule samples: a bad seed is a bad call
     op = A if isinstance(A, CountingOperator) else as_operator(A)
     if groups.n_features != op.shape[1]:
         raise ValueError(
@@ -210,6 +213,7 @@ def column_norms(
     if not isinstance(groups, Groups):
         raise TypeError(f"groups must be a sparseinv.Groups; got {type(groups).__name__}")
     max_columns = check_positive_number(max_columns, "max_columns", integer=True)
+    rng = as_rng(rng)
     op = A if isinstance(A, CountingOperator) else as_operator(A)
     return _sampled_column_norms(op, groups, max_columns=max_columns, rng=rng)
 

@@ -188,3 +188,76 @@ def test_cupy_arrays_if_available():
     assert precision(x_true, x) == 1.0
     groups = si.Groups.from_sizes([1, 1])
     np.testing.assert_allclose(per_group(relative_error, x_true, x, groups), [0.0, 0.25])
+
+
+# ------------------------------------------------------------- issue 8 item 10: metrics that lied
+ALL_METRICS = [snr_db, nmse_db, relative_error, precision, recall, f1]
+
+
+@pytest.mark.parametrize("metric", ALL_METRICS)
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("where", ["x_true", "x"])
+def test_non_finite_input_is_rejected_naming_the_argument(metric, bad, where):
+    # a NaN is below every support tolerance: precision/recall/f1 used to return 1.0
+    good = np.array([1.0, 0.0, 2.0])
+    broken = good.copy()
+    broken[1] = bad
+    args = (broken, good) if where == "x_true" else (good, broken)
+    with pytest.raises(ValueError, match=f"^{where} must be finite"):
+        metric(*args)
+
+
+def test_non_finite_input_is_rejected_by_support_and_per_group():
+    with pytest.raises(ValueError, match="x must be finite"):
+        support([1.0, 0.0], [math.nan, 0.0])
+    with pytest.raises(ValueError, match="x_true must be finite"):
+        per_group(recall, [math.inf, 0.0], [1.0, 0.0], si.Groups.from_sizes([1, 1]))
+
+
+def test_error_metrics_do_not_underflow():
+    # the squares of 1e-200 are 0.0: the ratios were inf and 0/0 -> 0.0
+    assert snr_db([1e-200], [0.0]) == 0.0
+    assert relative_error([1e-200], [2e-200]) == 1.0
+    assert relative_error([1e-300, 0.0], [0.0, 1e-300]) == pytest.approx(math.sqrt(2.0))
+    assert snr_db([1e-300j], [0j]) == 0.0
+
+
+def test_error_metrics_do_not_overflow():
+    # the square of 1e200 is inf: inf/inf gave NaN
+    assert snr_db([1e200, 1.0], [0.0, 0.0]) == 0.0
+    assert relative_error([1e200, 1.0], [1e200, 0.0]) == pytest.approx(1e-200, rel=1e-12)
+    # x_true - x itself overflows
+    big = np.finfo(np.float64).max / 1.1
+    assert relative_error([big, 1.0], [-big, 0.0]) == pytest.approx(2.0, rel=1e-12)
+    assert snr_db([big], [-big]) == pytest.approx(-20 * math.log10(2.0), rel=1e-12)
+    assert relative_error(np.array([big + big * 1j]), np.array([0j])) == pytest.approx(1.0)
+
+
+def test_error_metrics_across_300_decades():
+    # far apart scales: the answer is finite and exact, where one ratio of squares is not
+    assert snr_db([1e-300], [1e300]) == pytest.approx(-12000.0, rel=1e-12)
+    assert relative_error([1e-150], [1e150]) == pytest.approx(1e300, rel=1e-12)
+    assert relative_error([1e-300], [1e300]) == math.inf  # 1e600 is beyond float64
+    assert relative_error([1e300], [1e300 * (1 + 1e-15)]) == pytest.approx(1e-15, rel=0.2)
+
+
+@pytest.mark.parametrize("exponent", [-300, -200, -160, -100, 0, 100, 160, 200, 300])
+def test_error_metrics_are_scale_invariant(exponent):
+    rng = np.random.default_rng(exponent + 1000)
+    x_true = rng.standard_normal(50)
+    x = x_true + 0.1 * rng.standard_normal(50)
+    scale = 10.0**exponent
+    assert snr_db(scale * x_true, scale * x) == pytest.approx(snr_db(x_true, x), rel=1e-12)
+    assert relative_error(scale * x_true, scale * x) == pytest.approx(
+        relative_error(x_true, x), rel=1e-12
+    )
+    zx = (x_true + 1j * x) * scale
+    assert snr_db(zx, 0.9 * zx) == pytest.approx(20.0, rel=1e-12)
+
+
+def test_error_metrics_integer_and_low_precision_input():
+    # abs(int8(-128)) wraps to -128 and float16 squares overflow at 256
+    assert relative_error(np.array([-128], np.int8), np.array([0], np.int8)) == 1.0
+    h = np.array([300.0, 400.0], np.float16)
+    assert relative_error(h, np.zeros(2, np.float16)) == 1.0
+    assert snr_db(h, h / 10) == pytest.approx(20 * math.log10(10 / 9), rel=1e-3)

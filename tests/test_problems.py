@@ -517,3 +517,104 @@ def test_bad_types_name_the_argument():
         compressed_sensing(rng="seed")
     with pytest.raises(TypeError, match="snr_db"):
         compressed_sensing(snr_db="20")
+
+
+# ------------------------------------------------------------------ issue 8 items 11, 12
+@pytest.mark.parametrize("name", NAMES)
+def test_a_snr_that_overflows_is_a_value_error_naming_snr_db(name):
+    # 10 ** (7000 / 20) raised OverflowError (34, 'Numerical result out of range')
+    with pytest.raises(ValueError, match="snr_db"):
+        MAKERS[name](0, -7000.0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_generator_names_a_bad_rng(name):
+    with pytest.raises(TypeError, match="rng must be None, an integer seed"):
+        MAKERS[name]("x", None)
+    with pytest.raises(TypeError, match="rng"):
+        MAKERS[name](1.5, None)
+    with pytest.raises(ValueError, match="rng must be a non-negative integer seed"):
+        MAKERS[name](-1, None)
+
+
+def test_add_noise_names_a_bad_rng():
+    with pytest.raises(TypeError, match="rng must be None, an integer seed"):
+        add_noise(np.ones(3), 10.0, rng="x")
+    with pytest.raises(TypeError, match="rng"):
+        add_noise(np.ones(3), 10.0, rng=[0.5])
+
+
+def test_add_noise_low_snr_overflow_is_a_value_error():
+    with pytest.raises(ValueError, match=r"snr_db = -7000 asks for a noise standard deviation"):
+        add_noise(np.ones(3), -7000.0, rng=0)
+    # σ itself finite (1.8e308) but σ·N(0, 1) is not: the noisy data would hold inf
+    with pytest.raises(ValueError, match=r"snr_db = -6162.5.*overflow float64"):
+        add_noise(np.ones(1000), -6162.5, rng=0)
+
+
+def test_add_noise_gives_the_exact_sigma_at_extreme_scales():
+    # 1e-200 data at -7000 dB: 10 ** 350 overflows but σ = 1e150 does not
+    noisy, sigma = add_noise(np.full(4, 1e-200), -7000.0, rng=0)
+    assert sigma == pytest.approx(1e150, rel=1e-12)
+    assert np.all(np.isfinite(noisy))
+    # 1e200 data: ‖clean‖² overflowed and σ was inf, the noisy data ±inf
+    noisy, sigma = add_noise(np.full(4, 1e200), -100.0, rng=0)
+    assert sigma == pytest.approx(1e205, rel=1e-12)
+    assert np.all(np.isfinite(noisy))
+    noisy, sigma = add_noise(np.full(4, 1e200) * (1 + 1j), 20.0, rng=0)
+    assert sigma == pytest.approx(np.sqrt(2) * 1e199, rel=1e-12)
+    # a σ below the float range is 0: the data come back unchanged, not NaN
+    clean = np.array([1.0, -2.0, 3.0])
+    noisy, sigma = add_noise(clean, 7000.0, rng=0)
+    assert sigma == 0.0 and np.array_equal(noisy, clean)
+    noisy, sigma = add_noise(np.zeros(3), -7000.0, rng=0)
+    assert sigma == 0.0 and np.array_equal(noisy, np.zeros(3))
+
+
+def test_add_noise_rejects_non_finite_clean_data():
+    with pytest.raises(ValueError, match="clean must be finite"):
+        add_noise(np.array([1.0, np.nan]), 10.0, rng=0)
+
+
+def test_snr_db_accepts_any_real_and_names_an_infinite_one():
+    from fractions import Fraction
+
+    expected = add_noise(np.ones(8), 20.5, rng=0)
+    noisy, sigma = add_noise(np.ones(8), Fraction(41, 2), rng=0)
+    assert sigma == expected[1] and np.array_equal(noisy, expected[0])
+    assert compressed_sensing(20, 30, 2, snr_db=Fraction(20), rng=0).noise_std > 0
+    # 10**400 is a real number beyond float64: "ufunc 'isfinite' not supported" before
+    with pytest.raises(ValueError, match="snr_db must be finite"):
+        add_noise(np.ones(3), 10**400, rng=0)
+    with pytest.raises(ValueError, match="snr_db must be finite"):
+        compressed_sensing(snr_db=-(10**400))
+
+
+def test_problem_holds_a_huge_noise_std():
+    p = Problem(**_parts(noise_std=1e200))
+    assert p.noise_std == 1e200 and "1e+200" in repr(p)
+
+
+def test_block_sparse_rejects_duplicate_labels():
+    with pytest.raises(ValueError, match="labels must be distinct"):
+        block_sparse([10, 5], [1, 1], labels=["a", "a"], rng=0)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: spike_deconvolution(400, n_windows=400, rng=0),  # 2 ms windows
+        lambda: trace_interpolation(600, 8, nffts=(8, 1024), n_groups=300, rng=0),  # 0.8 Hz
+        lambda: trace_interpolation(
+            40, 8, npx=40, n_groups=40, transform="linear_radon", pxmax=1e-6, rng=0
+        ),
+        lambda: trace_interpolation(
+            40, 8, npx=40, n_groups=40, transform="linear_radon", pxmax=1e-30, rng=0
+        ),
+    ],
+    ids=["windows", "frequency-bands", "slowness", "tiny-slowness"],
+)
+def test_generated_group_labels_are_distinct(make):
+    # rounded to 2 (or 0) decimals, narrow windows printed alike ("0.00-0.00 s" twice)
+    labels = make().groups.labels
+    assert len(set(labels)) == len(labels)

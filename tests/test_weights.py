@@ -168,3 +168,26 @@ def test_errors_name_the_argument(setup):
         si.group_weights(zero, b, groups, "column_norm")
     with pytest.raises(ValueError, match="weights must be finite and > 0"):
         si.group_weights(A, np.zeros(8), groups, "lam_max")
+
+
+# ------------------------------------------------------------------ issue 8 item 12: rng
+@pytest.mark.parametrize("rng", ["x", 1.5, [0.5]])
+@pytest.mark.parametrize("kind", ["dense", "operator"])
+def test_a_bad_rng_is_a_type_error_naming_it(setup, rng, kind):
+    # dense: silently accepted (unused); operator: numpy's SeedSequence message
+    A, b, groups = setup
+    A = A if kind == "dense" else aslinearoperator(A)
+    with pytest.raises(TypeError, match="rng must be None, an integer seed"):
+        si.group_weights(A, b, groups, "column_norm", max_columns=1, rng=rng)
+    with pytest.raises(TypeError, match="rng must be None, an integer seed"):
+        column_norms(A, groups, max_columns=1, rng=rng)
+
+
+def test_a_generator_rng_is_used_as_given(setup):
+    A, b, groups = setup
+    op = aslinearoperator(A)
+    w_seed = si.group_weights(op, b, groups, "column_norm", max_columns=2, rng=3)
+    w_gen = si.group_weights(
+        op, b, groups, "column_norm", max_columns=2, rng=np.random.default_rng(3)
+    )
+    np.testing.assert_array_equal(w_seed, w_gen)

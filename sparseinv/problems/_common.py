@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from sparseinv._validation import check_positive_number
+from sparseinv._rng import as_rng
+from sparseinv._validation import _describe, check_positive_number
 from sparseinv.groups import Groups
 
-
-def as_rng(rng: Any) -> np.random.Generator:
-    """A generator from a seed, a generator (used as is) or None (fresh entropy)."""
-    try:
-        return np.random.default_rng(rng)
-    except (TypeError, ValueError) as err:
-        raise TypeError(
-            f"rng must be None, an integer seed or a numpy.random.Generator; got {rng!r} ({err})"
-        ) from None
+__all__ = [
+    "as_rng",
+    "block_groups",
+    "check_choice",
+    "check_count",
+    "check_fraction",
+    "check_snr",
+    "distinct_format",
+    "draw_amplitudes",
+    "draw_subset",
+    "gaussian_matrix",
+    "n_kept",
+]
 
 
 def check_choice(value: Any, name: str, options: Sequence[str]) -> str:
@@ -44,10 +50,17 @@ def check_snr(snr_db: Any) -> float | None:
     if snr_db is None:
         return None
     if isinstance(snr_db, bool) or not isinstance(snr_db, numbers.Real):
-        raise TypeError(f"snr_db must be None or a real number of decibels; got {snr_db!r}")
-    if not np.isfinite(snr_db):
-        raise ValueError(f"snr_db must be finite (None means noiseless); got {snr_db!r}")
-    return float(snr_db)
+        raise TypeError(
+            f"snr_db must be None or a real number of decibels; got {_describe(snr_db)}"
+        )
+    try:
+        # float() first: np.isfinite rejects a Fraction, and 10**400 overflows
+        value = float(snr_db)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"snr_db must be finite (None means noiseless); got {_describe(snr_db)}")
+    return value
 
 
 def check_count(value: Any, name: str, upper: int, upper_name: str) -> int:
@@ -73,6 +86,24 @@ def draw_amplitudes(rng: np.random.Generator, k: int, kind: str) -> NDArray[np.f
     if kind == "sign":
         return rng.choice(np.array([-1.0, 1.0]), size=k)
     return rng.standard_normal(k)
+
+
+def distinct_format(values: ArrayLike, decimals: int) -> Callable[[float], str]:
+    """A number format that prints the distinct ``values`` distinctly.
+
+    ``decimals`` fixed decimals, or more where they are needed (group labels must be
+    distinct, and intervals narrower than the default rounding, e.g. one time sample
+    per window, would print alike); significant digits for values too small for
+    fixed decimals.
+    """
+    values = np.unique(np.asarray(values, dtype=float))
+    for d in range(decimals, 18):
+        if len({f"{v:.{d}f}" for v in values}) == values.size:
+            return lambda v, d=d: f"{v:.{d}f}"
+    for p in range(1, 18):
+        if len({f"{v:.{p}g}" for v in values}) == values.size:
+            break
+    return lambda v, p=p: f"{v:.{p}g}"
 
 
 def block_groups(sizes: Sequence[int], labels: Sequence[Hashable]) -> Groups:

@@ -10,11 +10,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sparseinv._numerics import scaled_norm
 from sparseinv._validation import _describe, check_positive_number
 from sparseinv.groups import Groups
 from sparseinv.problems._common import as_rng, check_snr
 
 __all__ = ["Problem", "add_noise"]
+
+_LOG10_MAX = math.log10(np.finfo(np.float64).max)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -188,6 +191,15 @@ def add_noise(clean: ArrayLike, snr_db: float | None, *, rng: Any = None) -> tup
     noise_std : float
         The noise standard deviation per sample, σ.
 
+    Raises
+    ------
+    TypeError
+        For a non-numeric ``clean``, a ``snr_db`` that is not a real number or an
+        ``rng`` that is not a seed or a generator.
+    ValueError
+        For a non-finite ``clean`` or ``snr_db``, or a ``snr_db`` so low that σ or the
+        noisy data overflow float64 (e.g. -7000 dB).
+
     Notes
     -----
     With ``m`` samples,
@@ -212,18 +224,48 @@ def add_noise(clean: ArrayLike, snr_db: float | None, *, rng: Any = None) -> tup
     clean = np.asarray(clean)
     if clean.dtype == object or not np.issubdtype(clean.dtype, np.number):
         raise TypeError(f"clean must be a numeric array; got {_describe(clean)}")
+    if not np.all(np.isfinite(clean)):
+        raise ValueError("clean must be finite; it holds NaN or infinite entries")
     out_dtype = np.result_type(clean.dtype, np.float64)
     noisy = clean.astype(out_dtype, copy=True)
     if snr_db is None or clean.size == 0:
         return noisy, 0.0
     rng = as_rng(rng)
-    sigma = float(np.linalg.norm(clean) / np.sqrt(clean.size) * 10.0 ** (-snr_db / 20.0))
+    sigma = _noise_std(clean, snr_db)
     if np.iscomplexobj(clean):
         noise = rng.standard_normal(clean.shape) + 1j * rng.standard_normal(clean.shape)
-        noisy += sigma / np.sqrt(2.0) * noise
+        with np.errstate(over="ignore", invalid="ignore"):
+            noisy += sigma / np.sqrt(2.0) * noise
     else:
-        noisy += sigma * rng.standard_normal(clean.shape)
+        with np.errstate(over="ignore", invalid="ignore"):
+            noisy += sigma * rng.standard_normal(clean.shape)
+    if not np.all(np.isfinite(noisy)):
+        raise ValueError(
+            f"snr_db = {snr_db:g} gives noise of standard deviation {sigma:.3g}: the noisy "
+            f"data overflow float64 (largest {np.finfo(np.float64).max:.3g}); raise snr_db"
+        )
     return noisy, sigma
+
+
+def _noise_std(clean: NDArray, snr_db: float) -> float:
+    """σ = rms(clean) · 10^(-snr/20), computed without overflow or underflow on the way."""
+    scale, sum_sq = scaled_norm(np, clean.ravel())
+    if scale == 0.0:
+        return 0.0  # no signal: no noise at any ratio
+    with np.errstate(over="ignore", under="ignore"):
+        sigma = float(scale * np.sqrt(sum_sq / clean.size) * np.power(10.0, -snr_db / 20.0))
+    if math.isfinite(sigma) and sigma > 0.0:
+        return sigma
+    # a factor 10^(-snr/20) beyond the float range can still give a representable σ
+    log_sigma = math.log10(scale) + 0.5 * math.log10(sum_sq / clean.size) - snr_db / 20.0
+    if log_sigma > _LOG10_MAX:
+        raise ValueError(
+            f"snr_db = {snr_db:g} asks for a noise standard deviation of about "
+            f"1e{log_sigma:.0f}, beyond float64 (largest {np.finfo(np.float64).max:.3g}); "
+            "raise snr_db"
+        )
+    with np.errstate(under="ignore"):
+        return float(np.power(10.0, log_sigma))
 
 
 def noisy_problem(

@@ -23,6 +23,7 @@ from sparseinv.problems._common import (
     check_count,
     check_fraction,
     check_snr,
+    distinct_format,
     draw_amplitudes,
     draw_subset,
     n_kept,
@@ -117,7 +118,8 @@ def spike_deconvolution(
 
     sizes = [w.size for w in np.array_split(np.arange(nt), n_windows)]
     edges = np.concatenate([[0], np.cumsum(sizes)]) * dt
-    labels = [f"{lo:.2f}-{hi:.2f} s" for lo, hi in itertools.pairwise(edges)]
+    fmt = distinct_format(edges, 2)
+    labels = [f"{fmt(lo)}-{fmt(hi)} s" for lo, hi in itertools.pairwise(edges)]
     return noisy_problem(
         A,
         x_true,
@@ -271,9 +273,10 @@ def trace_interpolation(
         A, synthesis, x_true = R @ L, L, model.ravel()
         model_shape: tuple[int, ...] = (npx, nt)
         chunks = np.array_split(np.arange(npx), n_groups)
+        fmt = distinct_format([px[c[0]] * 1e3 for c in chunks], 2)
         groups = block_groups(
             [c.size * nt for c in chunks],
-            [f"px {px[c[0]] * 1e3:.2f} to {px[c[-1]] * 1e3:.2f} ms/m" for c in chunks],
+            [f"px {fmt(px[c[0]] * 1e3)} to {fmt(px[c[-1]] * 1e3)} ms/m" for c in chunks],
         )
         b, b_clean = d, d_clean
     else:
@@ -536,7 +539,8 @@ def _frequency_bands(f: NDArray, nfft_x: int, n_groups: int, dt: float) -> Group
     band = np.minimum((np.abs(f) / nyquist * n_groups).astype(np.intp), n_groups - 1)
     membership = np.tile(band, nfft_x)  # layout (nfft_x, nfft_t), f along the last axis
     edges = np.linspace(0.0, nyquist, n_groups + 1)
-    labels = [f"{lo:.0f}-{hi:.0f} Hz" for lo, hi in itertools.pairwise(edges)]
+    fmt = distinct_format(edges, 0)
+    labels = [f"{fmt(lo)}-{fmt(hi)} Hz" for lo, hi in itertools.pairwise(edges)]
     return Groups.from_indices(
         [np.flatnonzero(membership == g) for g in range(n_groups)], labels=labels
     )
