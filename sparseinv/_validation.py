@@ -31,6 +31,9 @@ def as_int_array(values: Any, name: str) -> NDArray[np.intp]:
     return arr.astype(np.intp, copy=True)
 
 
+_MAX_INT = int(np.iinfo(np.int64).max)
+
+
 def _as_float(value: Any, name: str) -> float:
     """A real number (int, float, Fraction, Decimal, numpy scalar) as a float."""
     try:
@@ -49,14 +52,16 @@ def check_positive_number(
         raise TypeError(f"{name} must be {expected}; got {_describe(value)}")
     if integer:
         out: Any = int(value)
-        finite = True
+        finite = out <= _MAX_INT
     else:
         out = _as_float(value, name)
         finite = bool(np.isfinite(out))
     bound_ok = out >= 0 if allow_zero else out > 0
     if not finite or not bound_ok:
         need = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be finite and {need}; got {value!r}")
+        if integer:
+            need += f" and at most {_MAX_INT}"
+        raise ValueError(f"{name} must be finite and {need}; got {_describe(value)}")
     return out
 
 
@@ -68,17 +73,24 @@ def check_flag(value: Any, name: str) -> bool:
 
 
 def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
-    """A numpy Generator from a seed (int >= 0), a Generator, or None."""
+    """A numpy Generator from a seed (int >= 0), a Generator (used as is) or None.
+
+    A ``TypeError`` names ``rng`` for anything else (a string, a float, a legacy
+    ``RandomState``) and a ``ValueError`` a negative seed, instead of numpy's
+    ``SeedSequence`` messages that do not say which argument was wrong.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (
-        isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and rng >= 0
+    if rng is not None and (
+        isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral)
     ):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"{name} must be None, a non-negative integer seed or a numpy.random.Generator; "
-        f"got {_describe(rng)}"
-    )
+        raise TypeError(
+            f"{name} must be None, an integer seed or a numpy.random.Generator; "
+            f"got {_describe(rng)}"
+        )
+    if rng is not None and rng < 0:
+        raise ValueError(f"{name} must be a non-negative integer seed; got {rng!r}")
+    return np.random.default_rng(rng)
 
 
 def check_callback(callback: Any) -> Any:

@@ -97,6 +97,13 @@ class Reducer:
         """Column-wise squared Euclidean norms (real or complex)."""
         return self.vdot(a, a)
 
+    def norm(self, a: Array) -> np.ndarray:
+        """Column-wise Euclidean norms, scaled so that tiny or huge entries do not under/overflow."""
+        top = self.max(self.xp.abs(a))
+        safe = np.where((top > 0) & np.isfinite(top), top, 1.0)
+        scaled = a / self.xp.asarray(safe.astype(np.empty(0, a.dtype).real.dtype))[None, :]
+        return np.where(np.isfinite(top), safe * np.sqrt(self.sq_norm(scaled)), top)
+
     def max(self, values: Array) -> np.ndarray:
         """Column maxima of a real block (-inf for a process holding no rows)."""
         if values.shape[0] == 0:

@@ -516,12 +516,12 @@ def power_iteration(
             v = v + 1j * gen.standard_normal(op.shape[1])
         start = xp.asarray(v.astype(dtype, copy=False))
     V = xp.repeat(start.reshape(-1, 1), n_columns, axis=1)
-    V = V / xp.asarray(np.sqrt(reducer.sq_norm(V)), dtype=V.real.dtype)[None, :]
+    V = V / xp.asarray(reducer.norm(V), dtype=V.real.dtype)[None, :]
     lower = np.zeros(n_columns)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         Z = op.adjoint(op.forward(V, columns), columns)
-        norms = np.sqrt(reducer.sq_norm(Z))
+        norms = reducer.norm(Z)
         if not np.all(np.isfinite(norms)):
             raise ValueError(
                 "A returned non-finite values for a finite unit vector: it holds NaN or "
@@ -536,4 +536,10 @@ def power_iteration(
         V = Z / xp.asarray(safe, dtype=Z.real.dtype)[None, :]
     if not np.all(np.isfinite(lower)) or math.isinf(float(lower.max())):
         raise ValueError("A has a squared norm that overflows; rescale A (and b)")
+    tiny = float(np.finfo(np.empty(0, dtype=dtype).real.dtype).tiny)
+    if 0 < float(lower.max()) < tiny:
+        raise ValueError(
+            f"A has a squared norm ({float(lower.max()):.3g}) below the smallest normal "
+            f"{np.dtype(dtype).name}: its products lose their precision; rescale A (and λ)"
+        )
     return lower, n_iter

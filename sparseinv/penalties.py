@@ -94,6 +94,8 @@ class Penalty(abc.ABC):
     name: ClassVar[str] = ""
     #: whether R is convex (drives FISTA's restart rule)
     convex: ClassVar[bool] = True
+    #: R(s·x) = s**degree · R(x): how λ follows a rescaling of the data
+    degree: ClassVar[int] = 1
 
     def __init__(self, lam: float | ArrayLike, *, groups: Groups | None = None) -> None:
         lam = check_lam_values(lam, "lam")
@@ -278,6 +280,12 @@ class Penalty(abc.ABC):
         xp = array_module(x)
         batched = x.ndim == 2
         n, k = x.shape if batched else (x.shape[0], 1)
+        own = self.n_features
+        if own is not None and own != n:
+            raise ValueError(
+                f"x must have {own} rows to match the penalty's lam or groups; "
+                f"got shape {tuple(x.shape)}"
+            )
         return self.bind(Space(xp), n, k, batched=batched, dtype=x.dtype)
 
     def __repr__(self) -> str:
@@ -576,6 +584,20 @@ class BoundPenalty:
             return self
         return BoundPenalty(self.penalty, coef[:, columns], self.space)
 
+    def rescaled(self, scale: np.ndarray) -> BoundPenalty:
+        """The penalty of the variable x/s when the data are divided by s (per column).
+
+        With b/s and x/s the data term is divided by s², so λ is multiplied by
+        :math:`s^{\text{degree} - 2}`.
+        """
+        factor = np.asarray(scale, dtype=float) ** (self.penalty.degree - 2)
+        if np.all(factor == 1.0):
+            return self
+        coef = self.coef
+        real = np.float64 if isinstance(coef, float) else coef.dtype
+        col = self.space.xp.asarray(factor.reshape(1, -1).astype(real))
+        return BoundPenalty(self.penalty, coef * col, self.space)
+
     def value(self, x: Array) -> np.ndarray:
         """Per-column penalty of a block."""
         return self.penalty.value_of(x, self.coef, self.space)
@@ -648,6 +670,7 @@ class L0(Penalty):
     __slots__ = ()
     name = "l0"
     convex = False
+    degree = 0
 
     def value_of(self, x: Array, coef: Coef, space: Space) -> np.ndarray:
         nz = x != 0
@@ -820,6 +843,7 @@ class L2(Penalty):
 
     __slots__ = ()
     name = "l2"
+    degree = 2
 
     def value_of(self, x: Array, coef: Coef, space: Space) -> np.ndarray:
         if isinstance(coef, float):

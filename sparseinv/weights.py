@@ -14,8 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from sparseinv._rng import as_rng
-from sparseinv._validation import check_positive_number
+from sparseinv._validation import check_positive_number, check_rng
 from sparseinv.groups import Groups
 from sparseinv.objective import lam_max
 from sparseinv.operators import CountingOperator, as_operator
@@ -140,7 +139,7 @@ def group_weights(
         raise ValueError(f"rule must be one of {', '.join(map(repr, RULES))}; got {rule!r}")
     cls = penalty_type(penalty)
     max_columns = check_positive_number(max_columns, "max_columns", integer=True)
-    rng = as_rng(rng)  # checked even when no rule samples: a bad seed is a bad call
+    rng = check_rng(rng)  # checked even when no rule samples: a bad seed is a bad call
     op = A if isinstance(A, CountingOperator) else as_operator(A)
     if groups.n_features != op.shape[1]:
         raise ValueError(
@@ -213,7 +212,7 @@ def column_norms(
     if not isinstance(groups, Groups):
         raise TypeError(f"groups must be a sparseinv.Groups; got {type(groups).__name__}")
     max_columns = check_positive_number(max_columns, "max_columns", integer=True)
-    rng = as_rng(rng)
+    rng = check_rng(rng)
     op = A if isinstance(A, CountingOperator) else as_operator(A)
     return _sampled_column_norms(op, groups, max_columns=max_columns, rng=rng)
 

@@ -46,11 +46,6 @@ FUZZ = settings(
 )
 
 
-def pending(item: str, why: str) -> pytest.MarkDecorator:
-    """xfail(strict) for a defect of issue 8 in the core files the lead is rewriting."""
-    return pytest.mark.xfail(reason=f"issue 8 item {item}: {why} (core fix pending)", strict=True)
-
-
 def _named(err: Exception, name: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", str(err)) is not None
 
@@ -143,15 +138,7 @@ BAD_CALLS = [
 
 @pytest.mark.parametrize(
     ("call", "name"),
-    [
-        pytest.param(
-            call,
-            name,
-            id=label,
-            marks=[pending(item, "no ValueError/TypeError naming the argument")] if item else [],
-        )
-        for label, call, name, item in BAD_CALLS
-    ],
+    [pytest.param(call, name, id=label) for label, call, name, _ in BAD_CALLS],
 )
 def test_bad_argument_is_a_named_value_or_type_error(call, name):
     assert_named_error(call, name)
@@ -175,12 +162,7 @@ VALID_BUT_UNUSUAL = [
 
 @pytest.mark.parametrize(
     ("call", "name"),
-    [
-        pytest.param(
-            call, name, id=label, marks=[pending(item, "crashes without naming it")] if item else []
-        )
-        for label, call, name, item in VALID_BUT_UNUSUAL
-    ],
+    [pytest.param(call, name, id=label) for label, call, name, _ in VALID_BUT_UNUSUAL],
 )
 def test_unusual_but_valid_input_works_or_is_a_named_error(call, name):
     res = assert_works_or_named_error(call, name)
@@ -190,9 +172,9 @@ def test_unusual_but_valid_input_works_or_is_a_named_error(call, name):
 @pytest.mark.parametrize(
     ("argument", "value"),
     [
-        pytest.param("lam", Fraction(1, 10), marks=pending("12", "'isfinite' not supported")),
-        pytest.param("step", Fraction(1, 100), marks=pending("12", "'isfinite' not supported")),
-        pytest.param("tol", Fraction(1, 10**6), marks=pending("12", "'isfinite' not supported")),
+        ("lam", Fraction(1, 10)),
+        ("step", Fraction(1, 100)),
+        ("tol", Fraction(1, 10**6)),
         ("lam", 1),
         ("tol", 0),
         ("step", np.float32(0.01)),
@@ -314,7 +296,6 @@ BAD_VALUES = {
     "polish": ["no", []],
 }
 # arguments whose bad values today's core files accept or crash on (issue 8 item 12)
-TODAY_UNNAMED = {"callback", "restart", "refine", "anderson", "polish"}
 SOLVER_OF = {
     "restart": "fista",
     "refine": "fista",
@@ -327,12 +308,7 @@ SOLVER_OF = {
 
 @pytest.mark.parametrize(
     "argument",
-    [
-        pytest.param(a, marks=pending("12", f"a bad {a} is accepted or crashes unnamed"))
-        if a in TODAY_UNNAMED
-        else a
-        for a in sorted(BAD_VALUES)
-    ],
+    [a for a in sorted(BAD_VALUES)],
 )
 @FUZZ
 @given(data=st.data())
@@ -513,7 +489,6 @@ def test_add_noise_is_finite_and_exact_or_names_snr_db(snr, exponent, complex_da
     step=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2, 2)),
     name=st.sampled_from(sorted(PENALTIES)),
 )
-@pending("12", "prox accepts a negative, zero or NaN step")
 def test_prox_needs_a_positive_step(step, name):
     pen = PENALTIES[name](0.5)
     v = np.array([1.0, -0.2, 3.0])

@@ -10,16 +10,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sparseinv._rng import as_rng
-from sparseinv._validation import _describe, check_positive_number
+from sparseinv._validation import _describe, check_positive_number, check_rng
 from sparseinv.groups import Groups
 
 __all__ = [
-    "as_rng",
     "block_groups",
     "check_choice",
     "check_count",
     "check_fraction",
+    "check_rng",
     "check_snr",
     "distinct_format",
     "draw_amplitudes",

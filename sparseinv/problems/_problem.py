@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 from sparseinv._numerics import scaled_norm
 from sparseinv._validation import _describe, check_positive_number
 from sparseinv.groups import Groups
-from sparseinv.problems._common import as_rng, check_snr
+from sparseinv.problems._common import check_rng, check_snr
 
 __all__ = ["Problem", "add_noise"]
 
@@ -230,7 +230,7 @@ def add_noise(clean: ArrayLike, snr_db: float | None, *, rng: Any = None) -> tup
     noisy = clean.astype(out_dtype, copy=True)
     if snr_db is None or clean.size == 0:
         return noisy, 0.0
-    rng = as_rng(rng)
+    rng = check_rng(rng)
     sigma = _noise_std(clean, snr_db)
     if np.iscomplexobj(clean):
         noise = rng.standard_normal(clean.shape) + 1j * rng.standard_normal(clean.shape)

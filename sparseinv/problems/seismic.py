@@ -17,11 +17,11 @@ from pylops.utils.wavelets import ricker
 from sparseinv._validation import check_positive_number
 from sparseinv.groups import Groups
 from sparseinv.problems._common import (
-    as_rng,
     block_groups,
     check_choice,
     check_count,
     check_fraction,
+    check_rng,
     check_snr,
     distinct_format,
     draw_amplitudes,
@@ -106,7 +106,7 @@ def spike_deconvolution(
     if n_windows == 0:
         raise ValueError("n_windows must be >= 1; got 0")
     snr_db = check_snr(snr_db)
-    rng = as_rng(rng)
+    rng = check_rng(rng)
 
     t = np.arange(nt) * dt
     wav, center = _ricker(nt, dt, f0)
@@ -253,7 +253,7 @@ def trace_interpolation(
     if n_groups > max_groups:
         raise ValueError(f"n_groups must be <= {what} ({max_groups}); got {n_groups}")
     snr_db = check_snr(snr_db)
-    rng = as_rng(rng)
+    rng = check_rng(rng)
 
     t = np.arange(nt) * dt
     x = np.arange(nx) * dx
@@ -400,7 +400,7 @@ def radon_two_dictionary(
     pxmax = check_positive_number(pxmax, "pxmax")
     qmax = check_positive_number(qmax, "qmax")
     snr_db = check_snr(snr_db)
-    rng = as_rng(rng)
+    rng = check_rng(rng)
 
     t = np.arange(nt) * dt
     x = np.arange(nx) * dx

@@ -13,11 +13,11 @@ from pylops.signalprocessing import DCT, DWT, FFT
 
 from sparseinv._validation import as_int_array, check_positive_number
 from sparseinv.problems._common import (
-    as_rng,
     block_groups,
     check_choice,
     check_count,
     check_fraction,
+    check_rng,
     check_snr,
     draw_amplitudes,
     draw_subset,
@@ -112,7 +112,7 @@ def compressed_sensing(
         raise ValueError(
             f"n_measurements must be <= n_features ({n}) for sensing={sensing!r}; got {m}"
         )
-    rng = as_rng(rng)
+    rng = check_rng(rng)
 
     x_true = np.zeros(n)
     x_true[draw_subset(rng, n, k)] = draw_amplitudes(rng, k, amplitudes)
@@ -211,7 +211,7 @@ def block_sparse(
         raise ValueError(f"labels must hold one label per block ({n_blocks}); got {len(labels)}")
     m = check_positive_number(n_measurements, "n_measurements", integer=True)
     snr_db = check_snr(snr_db)
-    rng = as_rng(rng)
+    rng = check_rng(rng)
 
     groups = block_groups(sizes_arr.tolist(), labels)
     n = groups.n_features
@@ -432,7 +432,7 @@ def spikes_and_cosines(
     m = check_positive_number(n_measurements, "n_measurements", integer=True)
     amplitudes = check_choice(amplitudes, "amplitudes", AMPLITUDES)
     snr_db = check_snr(snr_db)
-    rng = as_rng(rng)
+    rng = check_rng(rng)
 
     x_true = np.zeros(2 * n)
     x_true[draw_subset(rng, n, k_spikes)] = draw_amplitudes(rng, k_spikes, amplitudes)
@@ -532,7 +532,7 @@ def ecg(
             f"e.g. 'db4', 'sym8', 'haar'); got {wavelet!r}"
         )
     snr_db = check_snr(snr_db)
-    rng = as_rng(rng)
+    rng = check_rng(rng)
 
     mean = float(full[:n].mean())
     recording = full[:n].astype(np.float64) - mean

@@ -474,6 +474,7 @@ def _result(record: Record, setup: Setup, solver: str, tol: float, warn: bool) -
         columns=setup.columns,
         batched=setup.batched,
         x=setup.output(record.x),
+        scale=setup.scale,
     )
     if warn:
         warn_if_unconverged(result, tol=tol)

@@ -43,6 +43,9 @@ class Setup:
     power_start : array, optional
         The start vector of the step estimate (a distributed solve passes its local
         part of the serial start).
+    scale : ndarray, optional
+        Per-column powers of two the data were divided by (see :func:`data_scale`);
+        the result's x is multiplied back and its objective by ``scale**2``.
     """
 
     op: CountingOperator
@@ -55,6 +58,7 @@ class Setup:
     output: Any
     columns: np.ndarray | None = None
     power_start: Any = None
+    scale: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.columns is None:
@@ -110,16 +114,50 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
     op.track_columns(k)
     space = Space(xp)
     pen = penalty.bind(space, n, k, batched=batched, dtype=dtype)
+    B = B.astype(dtype, copy=False)
+    scale = data_scale(space, B)
+    if scale is not None:
+        B, start, pen = rescale(space, B, start, pen, scale, dtype)
+    unscale = (lambda X: X) if scale is None else (lambda X: X * space.columns(scale, X.real.dtype))
     return Setup(
         op=op,
-        b=B.astype(dtype, copy=False),
+        b=B,
         x0=start,
         penalty=pen,
         space=space,
         dtype=np.dtype(dtype),
         batched=batched,
-        output=(lambda X: X) if batched else (lambda X: X[:, 0]),
+        output=(lambda X: unscale(X)) if batched else (lambda X: unscale(X)[:, 0]),
+        scale=scale,
     )
+
+
+_EXTREME = 2.0**100  # data beyond this factor from 1 are rescaled, so that squares neither
+# overflow nor underflow
+
+
+def data_scale(space: Space, B: Array) -> np.ndarray | None:
+    """Per-column powers of two that bring extreme data near 1, or None when none is extreme.
+
+    A power of two scales without rounding, so the solve of the rescaled problem
+    takes the same steps as that of the original, with squares (½‖r‖², the duality
+    gap) that stay in range: data of 1e-300 or 1e300 are solved as well as data of 1.
+    """
+    top = space.data.max(space.xp.abs(B))
+    extreme = (top > 0) & ((top > _EXTREME) | (top < 1.0 / _EXTREME))
+    if not extreme.any():
+        return None
+    exponent = np.frexp(np.where(extreme, top, 1.0))[1]
+    return np.ldexp(1.0, np.where(extreme, exponent, 0))
+
+
+def rescale(
+    space: Space, B: Array, X0: Array, pen: BoundPenalty, scale: np.ndarray, dtype: Any
+) -> tuple[Array, Array, BoundPenalty]:
+    """b/s, x0/s and the penalty of the variable x/s: the same problem, F divided by s²."""
+    real = np.empty(0, dtype=dtype).real.dtype
+    col = space.columns(scale, real)
+    return B / col, X0 / col, pen.rescaled(scale)
 
 
 def working_dtype(op_dtype: Any, b_dtype: Any) -> np.dtype:

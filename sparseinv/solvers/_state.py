@@ -130,11 +130,26 @@ class Record:
         self.done[columns] = True
 
     def result(
-        self, *, solver: str, op: Any, columns: np.ndarray, batched: bool, x: Any
+        self,
+        *,
+        solver: str,
+        op: Any,
+        columns: np.ndarray,
+        batched: bool,
+        x: Any,
+        scale: np.ndarray | None = None,
     ) -> SolveResult:
-        """The :class:`SolveResult`, per column for a batch, with scalars for a 1-D ``b``."""
+        """The :class:`SolveResult`, per column for a batch, with scalars for a 1-D ``b``.
+
+        ``scale``: the powers of two the data were divided by; objectives are
+        multiplied back by ``scale**2``.
+        """
         # rows after a column's last iterate stay NaN; trim to the longest column
-        hist = self.history[: int(self.cursor.max())]
+        hist = self.history[: int(self.cursor.max())].copy()
+        if scale is not None:
+            with np.errstate(over="ignore"):
+                hist[:, 0] *= scale**2
+                self.objective = self.objective * scale**2
         history = {
             "objective": hist[:, 0],
             "optimality": hist[:, 1],

@@ -190,6 +190,7 @@ def irls(
         columns=setup.columns,
         batched=setup.batched,
         x=setup.output(record.x),
+        scale=setup.scale,
     )
     warn_if_unconverged(result, tol=tol)
     return result
@@ -224,6 +225,13 @@ def _ridge(
         sub = prob if idx is None else prob.take(idx)
         return sub.adjoint(sub.forward(V)) + (D if idx is None else D[:, idx]) * V
 
+    # a short power iteration only to reject an operator whose squared norm under- or
+    # overflows (its products would have lost their precision), as the other solvers do
+    power_iteration(
+        prob.op, space.model, n_columns=prob.op.batch or 1, max_iter=2, tol=1.0, rng=0,
+        xp=space.xp, dtype=setup.dtype, start=setup.power_start,
+        columns=None if prob.op.batch else prob.columns,
+    )
     G = start.grad[:, running]
     zero_start = not bool(space.model.count(X != 0).any())
     rhs = -G if zero_start else prob.adjoint(prob.b)  # Aᴴb
