@@ -98,7 +98,7 @@ class Reducer:
         return self.vdot(a, a)
 
     def norm(self, a: Array) -> np.ndarray:
-        """Column-wise Euclidean norms, scaled so that tiny or huge entries do not under/overflow."""
+        """Column-wise Euclidean norms, scaled first so that no square under- or overflows."""
         top = self.max(self.xp.abs(a))
         safe = np.where((top > 0) & np.isfinite(top), top, 1.0)
         scaled = a / self.xp.asarray(safe.astype(np.empty(0, a.dtype).real.dtype))[None, :]
