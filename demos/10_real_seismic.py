@@ -70,10 +70,10 @@ setups = (
     if args.quick
     else {
         "global FK": {"transform": "fk", "nffts": (256, 256)},
-        "FK in 34 x 41 windows": {
+        "FK in 34 x 45 windows": {
             "transform": "fk",
-            "windows": (34, 41),
-            "overlap": (17, 21),
+            "windows": (34, 45),
+            "overlap": (17, 17),
             "nffts": (64, 64),
         },
     }

@@ -395,8 +395,8 @@ def real_seismic(config: Mapping[str, Any], runner: Runner) -> CaseReport:
         "1/L and exactly `budget_iter` iterations: sparseinv (restart, Anderson "
         "acceleration, no CG refinement) and pylops (`eps = 2λ`). `gain_db` is over the "
         "single λ of the same setup; `lam_spread` the ratio of the largest to the "
-        "smallest λ. Timings come from a shared machine: "
-        "noisy). Deconvolution: the wavelet is estimated from the average power spectrum "
+        "smallest λ. Timings come from a shared machine "
+        "(noisy). Deconvolution: the wavelet is estimated from the average power spectrum "
         "of the inline (zero or minimum phase), the reflectivity of one trace is fitted "
         "on 70 % of its samples, λ is tuned on half of the held-out samples and the SNR "
         "of the prediction of the other half is reported (no true reflectivity exists)."
@@ -631,24 +631,24 @@ FULL: dict[str, Any] = {
         "fraction_kept": 0.5,
         "setups": {
             "fk global": {"transform": "fk", "nffts": (256, 256)},
-            "fk windows 34x41": {
+            "fk windows 34x45": {
                 "transform": "fk",
-                "windows": (34, 41),
-                "overlap": (17, 21),
+                "windows": (34, 45),
+                "overlap": (17, 17),
                 "nffts": (64, 64),
             },
-            "fk time windows 102x41": {
+            "fk time windows 102x45": {
                 "transform": "fk",
-                "windows": (102, 41),
-                "overlap": (0, 21),
+                "windows": (102, 45),
+                "overlap": (0, 17),
                 "nffts": (256, 64),
             },
             "radon global": {"transform": "linear_radon", "npx": 81},
-            "radon windows 34x41": {
+            "radon windows 34x45": {
                 "transform": "linear_radon",
                 "npx": 41,
-                "windows": (34, 41),
-                "overlap": (17, 21),
+                "windows": (34, 45),
+                "overlap": (17, 17),
             },
         },
         "trials": 2,

@@ -395,8 +395,9 @@ def window_layout(
     window : (int, int)
         Window size, at most ``shape``.
     overlap : (int, int), optional
-        Overlap of neighbours, smaller than ``window``; default ``window // 2``. A
-        window as large as the section has no overlap along that axis.
+        Overlap of neighbours, at most half the window (the tapers of ``Patch2D``);
+        default ``window // 2``. A window as large as the section has no overlap along
+        that axis.
     local_shape : (int, int), optional
         Shape of one window's coefficients (the local transform's model); default
         ``window``.
@@ -431,14 +432,15 @@ def window_layout(
     starts = []
     for axis, (n, w, o) in enumerate(zip(shape, window, overlap, strict=True)):
         what = ("traces", "samples")[axis]
-        if w > n or o >= w:
+        if w > n or 2 * o > w:
+            # Patch2D's Hanning tapers span the overlap from both sides: at most half
             raise ValueError(
-                f"windows must be at most the section ({n} {what}) and overlap smaller than "
+                f"windows must be at most the section ({n} {what}) and overlap at most half "
                 f"the window; got window {w}, overlap {o} along the {what}"
             )
         step = w - o
         if (n - w) % step:
-            fits = [v for v in range(o + 1, n + 1) if (n - v) % (v - o) == 0]
+            fits = [v for v in range(max(2 * o, o + 1), n + 1) if (n - v) % (v - o) == 0]
             near = sorted(fits, key=lambda v: abs(v - w))[:3]
             raise ValueError(
                 f"windows of {w} {what} with overlap {o} do not tile {n} {what} "
