@@ -236,9 +236,9 @@ def test_interpolation_rejects_bad_arguments(volume):
 @requires_data
 def test_recovery_floor_on_a_window_of_the_section(volume):
     # measured on this data (seed 0): one λ = 0.01 λ_max, 150 FISTA iterations on a
-    # 32 x 48 corner, half the traces removed: 5.9 dB (FK) and 6.6 dB (linear Radon) on
-    # the removed traces; zero traces would score 0 dB
-    floors = {"fk": 5.0, "linear_radon": 5.5}
+    # 32 x 48 corner, half the traces removed: 9.16 dB (FK) and 10.34 dB (linear Radon)
+    # on the removed traces; zero traces would score 0 dB
+    floors = {"fk": 8.0, "linear_radon": 9.0}
     for transform, floor in floors.items():
         p = field_trace_interpolation(
             n_traces=32, n_samples=48, transform=transform, npx=31, rng=0, volume=volume
@@ -282,7 +282,8 @@ def test_field_deconvolution_problem(volume):
     spike[40] = 1.0
     wav, center = p.extra["wavelet"], p.extra["wavelet_center"]
     assert np.allclose((C @ spike)[40 - center : 40 - center + wav.size], wav)
-    # sparse deconvolution predicts held-out samples better than zero does (0 dB)
+    # sparse deconvolution predicts held-out samples better than zero does (0 dB):
+    # 7.36 dB measured at 0.01 λ_max
     res = si.fista(p.A, p.b, si.L1(0.01 * si.lam_max(p.A, p.b)), max_iter=500, tol=1e-6)
     trace = p.extra["trace"]
-    assert si.metrics.snr_db(trace[held], (C @ res.x)[held]) > 5.0
+    assert si.metrics.snr_db(trace[held], (C @ res.x)[held]) > 6.0
