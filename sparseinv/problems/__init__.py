@@ -12,7 +12,6 @@ from sparseinv.problems.field_data import (
     field_spike_deconvolution,
     field_trace_interpolation,
     load_stacked_volume,
-    window_layout,
 )
 from sparseinv.problems.seismic import (
     radon_two_dictionary,
@@ -28,6 +27,7 @@ from sparseinv.problems.signals import (
     size_only,
     spikes_and_cosines,
 )
+from sparseinv.problems.windows import window_layout
 
 __all__ = [
     "Problem",

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pylops
 from numpy.typing import NDArray
-from pylops.signalprocessing import FFT2D, Convolve1D, Patch2D, patch2d_design
+from pylops.signalprocessing import FFT2D, Convolve1D, Patch2D
 
 from sparseinv._validation import check_positive_number
 from sparseinv.groups import Groups
@@ -55,6 +55,7 @@ from sparseinv.problems._common import (
 from sparseinv.problems._problem import Problem, add_noise
 from sparseinv.problems._segy import read_segy
 from sparseinv.problems.seismic import _frequency_bands, _next_pow2, _radon_matrix
+from sparseinv.problems.windows import _pair, window_layout
 
 __all__ = [
     "DATA_FILE",
@@ -64,7 +65,6 @@ __all__ = [
     "field_spike_deconvolution",
     "field_trace_interpolation",
     "load_stacked_volume",
-    "window_layout",
 ]
 
 #: the PyPI distribution that ships the volume, and the file inside it
@@ -255,7 +255,7 @@ def field_trace_interpolation(
         ``(n_traces, n_samples)``), the kept and removed trace indices (``"kept"``,
         ``"removed"``) and the synthesis (``"synthesis"``: ``(S @ x).real`` reshaped to
         the section is the reconstruction); with ``windows`` also ``"windows"``, the
-        layout (:func:`window_layout`'s dict).
+        layout (:func:`~sparseinv.problems.window_layout`'s dict).
 
     Notes
     -----
@@ -377,101 +377,6 @@ def field_trace_interpolation(
         dt=volume.dt,
         extra=extra,
     )
-
-
-def window_layout(
-    shape: tuple[int, int],
-    window: tuple[int, int],
-    overlap: tuple[int, int] | None = None,
-    *,
-    local_shape: tuple[int, int] | None = None,
-) -> dict[str, Any]:
-    """How overlapping windows of ``window`` samples cover a ``shape`` section (pylops ``Patch2D``).
-
-    Parameters
-    ----------
-    shape : (int, int)
-        Section size ``(traces, samples)``.
-    window : (int, int)
-        Window size, at most ``shape``.
-    overlap : (int, int), optional
-        Overlap of neighbours, at most half the window (the tapers of ``Patch2D``);
-        default ``window // 2``. A window as large as the section has no overlap along
-        that axis.
-    local_shape : (int, int), optional
-        Shape of one window's coefficients (the local transform's model); default
-        ``window``.
-
-    Returns
-    -------
-    dict
-        ``"window"``, ``"overlap"``, ``"n_windows"``, ``"grid"`` (windows along each
-        axis), ``"model_shape"`` (all coefficients, as ``Patch2D`` lays them out),
-        ``"data_ranges"`` (per window, ``((x0, x1), (t0, t1))`` of the section),
-        ``"model_slices"`` (per window, the slice of the flat coefficient vector) and
-        ``"labels"``.
-
-    Raises
-    ------
-    ValueError
-        When the windows do not tile the section exactly (the last window would stop
-        short of its end); the message names the window sizes that would.
-
-    Examples
-    --------
-    >>> layout = window_layout((40, 60), (20, 30))
-    >>> layout["grid"], layout["n_windows"], layout["data_ranges"][1]
-    ((3, 3), 9, ((0, 20), (15, 45)))
-    """
-    shape = _pair(shape, "shape")
-    window = _pair(window, "windows")
-    if overlap is None:
-        overlap = tuple(0 if w == n else w // 2 for w, n in zip(window, shape, strict=True))
-    overlap = _pair(overlap, "overlap", allow_zero=True)
-    local_shape = window if local_shape is None else _pair(local_shape, "local_shape")
-    starts = []
-    for axis, (n, w, o) in enumerate(zip(shape, window, overlap, strict=True)):
-        what = ("traces", "samples")[axis]
-        if w > n or 2 * o > w:
-            # Patch2D's Hanning tapers span the overlap from both sides: at most half
-            raise ValueError(
-                f"windows must be at most the section ({n} {what}) and overlap at most half "
-                f"the window; got window {w}, overlap {o} along the {what}"
-            )
-        step = w - o
-        if (n - w) % step:
-            fits = [v for v in range(max(2 * o, o + 1), n + 1) if (n - v) % (v - o) == 0]
-            near = sorted(fits, key=lambda v: abs(v - w))[:3]
-            raise ValueError(
-                f"windows of {w} {what} with overlap {o} do not tile {n} {what} "
-                f"((n - window) % (window - overlap) = {(n - w) % step}); with that overlap "
-                f"windows of {sorted(near)} {what} do"
-            )
-        starts.append(np.arange(0, n - w + 1, step))
-    nwins, model_shape, _, _ = patch2d_design(shape, window, overlap, local_shape)
-    if tuple(nwins) != tuple(len(s) for s in starts):
-        raise ValueError(
-            f"pylops lays out {nwins} windows where {len(starts[0])} x {len(starts[1])} tile"
-        )
-    size = local_shape[0] * local_shape[1]
-    ranges, slices, labels = [], [], []
-    # Patch2D lays the coefficients out as (nwins_x, nwins_t, *local_shape): window
-    # (i, j) is one contiguous block of the flat vector
-    for k, (sx, st) in enumerate(itertools.product(*starts)):
-        ranges.append(((int(sx), int(sx) + window[0]), (int(st), int(st) + window[1])))
-        slices.append(slice(k * size, (k + 1) * size))
-        labels.append(f"traces {sx}-{sx + window[0] - 1}, samples {st}-{st + window[1] - 1}")
-    return {
-        "window": window,
-        "overlap": overlap,
-        "n_windows": len(ranges),
-        "grid": tuple(int(v) for v in nwins),
-        "model_shape": (int(model_shape[0]), int(model_shape[1])),
-        "local_shape": local_shape,
-        "data_ranges": ranges,
-        "model_slices": slices,
-        "labels": labels,
-    }
 
 
 def estimate_wavelet(
@@ -690,14 +595,3 @@ def _nffts(nffts: Any, nx: int, nt: int) -> tuple[int, int]:
     if pair[0] < nx or pair[1] < nt:
         raise ValueError(f"nffts must be >= ({nx}, {nt}); got {pair}")
     return pair
-
-
-def _pair(value: Any, name: str, *, allow_zero: bool = False) -> tuple[int, int]:
-    try:
-        a, b = value
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair of ints; got {value!r}") from None
-    return (
-        check_positive_number(a, f"{name}[0]", integer=True, allow_zero=allow_zero),
-        check_positive_number(b, f"{name}[1]", integer=True, allow_zero=allow_zero),
-    )
