@@ -152,7 +152,11 @@ def test_full_suite_holds_the_sizes_the_targets_are_set_for():
     assert r["problems"]["density_contrast"][:2] == ("density_contrast", {})  # m = 200, 20 dB
     assert r["problems"]["size_only"][:2] == ("size_only", {})
     assert all(trials >= 8 for _, _, trials in r["problems"].values())
-    assert "selection_regret" in CASES and list(CASES)[-1] == "selection_regret"
+    assert list(CASES)[-2:] == ["selection_regret", "real_seismic"]
+    rs = CASES["real_seismic"].config("full")["interpolation"]
+    assert rs["section"] == {"inline": 51} and rs["fraction_kept"] == 0.5  # the whole inline
+    assert {s["transform"] for s in rs["setups"].values()} == {"fk", "linear_radon"}
+    assert any("windows" in s for s in rs["setups"].values())
     for case in CASES.values():
         assert set(case.config("quick")) == set(case.config("full"))
     assert SUITES == ("quick", "full")

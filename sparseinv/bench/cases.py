@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from sparseinv import metrics, problems
+from sparseinv.bench import real_seismic as _real_seismic
 from sparseinv.bench.phase import (
     donoho_tanner,
     fifty_percent,
@@ -1580,5 +1581,8 @@ CASES: dict[str, Case] = {
             "compare": _FULL_COMPARE,
             "selection": {"n_lambdas": 30, "lam_min_ratio": 1e-3, "n_folds": 5, "n_confirm": 3},
         },
+    ),
+    "real_seismic": Case(
+        "real_seismic", _real_seismic.real_seismic, _real_seismic.QUICK, _real_seismic.FULL
     ),
 }
