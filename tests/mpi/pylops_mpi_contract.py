@@ -45,9 +45,8 @@ def blocks(seed: int, dtype=np.float64) -> list[np.ndarray]:
 def check_distributed_array() -> None:
     local_shapes = [(5 + r,) for r in range(SIZE)]
     n = sum(s[0] for s in local_shapes)
-    full = np.random.default_rng(0).standard_normal(n) + 1j * np.random.default_rng(
-        1
-    ).standard_normal(n)
+    gen = np.random.default_rng(0)
+    full = gen.standard_normal(n) + 1j * gen.standard_normal(n)
     start = offsets(local_shapes)
     local = full[start[RANK] : start[RANK + 1]].copy()
     dist = DistributedArray(n, local_shapes=local_shapes, local_array=local)
