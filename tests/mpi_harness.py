@@ -114,6 +114,7 @@ class MPIRun:
     timed_out: bool
     elapsed: float
     output: str
+    process_group: int  # mpiexec's pid, the id of the job's process group
     records: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def exit_status(self, rank: int) -> int | None:
@@ -251,5 +252,6 @@ def run_mpi(
         timed_out=timed_out,
         elapsed=elapsed,
         output=output.decode("utf-8", errors="replace"),
+        process_group=proc.pid,
         records=records,
     )

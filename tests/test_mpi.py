@@ -62,16 +62,25 @@ def test_harness_kills_a_hung_job_within_its_time_out():
     assert any("rank 0 wrote no exit record" in p for p in problems)
     with pytest.raises(AssertionError, match="time-out"):
         run.check()
-    # no rank survives the kill
+    # nothing of the job survives the kill: neither its process group nor a rank that started
     pids = [rec["pid"] for recs in run.results("started").values() for rec in recs]
-    if not pids:  # the imports outlasted the 4 s: nothing started, nothing to outlive it
-        return
     deadline = time.monotonic() + 5.0
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = [pid for pid in alive if _alive(pid)]
+    while time.monotonic() < deadline and (
+        _group_alive(run.process_group) or any(map(_alive, pids))
+    ):
         time.sleep(0.1)
-    assert not alive, f"ranks {alive} survived the time-out"
+    assert not _group_alive(run.process_group), "processes of the job survived the time-out"
+    assert not [pid for pid in pids if _alive(pid)], "ranks survived the time-out"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - the id was reused by another user
+        return False
+    return True
 
 
 def _alive(pid: int) -> bool:
