@@ -1,9 +1,10 @@
 """Host side of the MPI tests: launch a script of ``tests/mpi/`` under ``mpiexec -n N``.
 
 The test process stays serial. Each launch runs ``mpiexec -n N python -m mpi4py script``
-in its own process group, with a hard wall-clock limit: when the limit passes, the whole
-group (mpiexec, its proxies and every rank) is sent SIGTERM, then SIGKILL, so a rank that
-hangs in a collective or a receive cannot keep the suite waiting until CI's limit.
+in a session of its own, with a hard wall-clock limit: when the limit passes, mpiexec and
+every process it started (its proxies and every rank) are sent SIGTERM, then SIGKILL, so
+a rank that hangs in a collective or a receive cannot keep the suite waiting until CI's
+limit.
 ``python -m mpi4py`` turns an uncaught exception on one rank into ``MPI_Abort``, which
 ends the other ranks at once instead of leaving them blocked.
 
@@ -14,6 +15,7 @@ on how an MPI interleaves the ranks' standard output; its last record is
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -33,7 +35,7 @@ import sparseinv
 SCRIPTS = Path(__file__).resolve().parent / "mpi"
 #: environment variable naming the folder the ranks write their records to
 OUT_ENV = "SPARSEINV_MPI_OUT"
-#: seconds a launch may take before its process group is killed
+#: seconds a launch may take before mpiexec and its ranks are killed
 DEFAULT_TIMEOUT = 240.0
 
 
@@ -114,7 +116,7 @@ class MPIRun:
     timed_out: bool
     elapsed: float
     output: str
-    process_group: int  # mpiexec's pid, the id of the job's process group
+    process_group: int  # mpiexec's pid: the id of its process group
     records: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def exit_status(self, rank: int) -> int | None:
@@ -158,21 +160,44 @@ class MPIRun:
         }
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the launch's process group, SIGKILL whatever is left of it 3 s later."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux /proc; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: the fields follow the last ")"
+        fields = text[text.rindex(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _kill_job(proc: subprocess.Popen) -> None:
+    """End mpiexec and everything it started: SIGTERM, then SIGKILL 3 s later.
+
+    MPICH's hydra puts its proxy and each rank in a session of their own, so neither the
+    process group nor the session of mpiexec reaches them; the descendants are found in
+    /proc before mpiexec goes (hydra also ends them when mpiexec dies, Open MPI's prterun
+    too: this is for the MPIs and the cases where that does not happen).
+    """
+    family = _descendants(proc.pid)
+    for target in (proc.pid, *family):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(target, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=3.0)
-    except subprocess.TimeoutExpired:
-        pass
-    # ranks spinning in a blocking call may outlive mpiexec; the group outlives it too
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    for target in (proc.pid, *family):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(target, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # anything left in mpiexec's own group
 
 
 def run_mpi(
@@ -225,19 +250,19 @@ def run_mpi(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=run_env,
-            start_new_session=True,  # its own process group, killed as a whole
+            start_new_session=True,  # no terminal signals from the test process
         )
         timed_out = False
         try:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_group(proc)
+            _kill_job(proc)
             try:
                 output, _ = proc.communicate(timeout=10.0)
-            except subprocess.TimeoutExpired:  # a rank outside the group holds the pipe
+            except subprocess.TimeoutExpired:  # a process we could not end holds the pipe
                 proc.kill()
-                output = b"(output lost: a process outside the group kept the pipe open)"
+                output = b"(output lost: a process of the job kept the pipe open)"
         elapsed = time.monotonic() - start
         records: dict[int, list[dict[str, Any]]] = {}
         for rank in range(n_ranks):
