@@ -19,7 +19,8 @@ Protocol (as benchmarks/speed_vs_peers.py): relative suboptimality
 
 Run: ``python benchmarks/mpi_scaling.py`` (ranks 1 and 2; ``--ranks 1 2 4`` on a bigger
 machine; ``--quick`` for a small problem). Each rank count is one ``mpiexec`` launch
-(with ``python -m mpi4py``, so a rank that fails aborts the job) under a time-out.
+(the launcher of tests/mpi_harness.py: ``python -m mpi4py``, so a rank that fails
+aborts the job, and the flags Open MPI needs) under a time-out.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -138,22 +138,26 @@ def worker(args: argparse.Namespace) -> None:
         timed(lambda: op.rmatvec(op.matvec(x1)))[0] for _ in range(args.floor_repeat)
     )
 
-    # pylops-mpi fista: first iteration at the target (untimed), then timed runs of that length
+    # pylops-mpi fista: first iteration at the target (untimed: its callback evaluates the
+    # objective and stops the run there), then timed runs of exactly that many iterations
     trace: list[float] = []
     eps = si.to_pylops_eps(lam)
-    pylops_mpi.optimization.sparsity.fista(
-        op,
-        b,
-        zeros(),
-        niter=args.max_iter,
-        eps=eps,
-        alpha=step,
-        tol=0.0,
-        callback=lambda x: trace.append(objective(x)),
-    )
-    subopt = (np.array(trace) - f_star) / f_star
-    reached = np.flatnonzero(subopt <= TARGET)
-    pylops_iters = int(reached[0]) + 1 if reached.size else None
+
+    class Reached(Exception):
+        pass
+
+    def watch(x: DistributedArray) -> None:
+        trace.append((objective(x) - f_star) / f_star)  # the same value on every rank
+        if trace[-1] <= TARGET:
+            raise Reached
+
+    try:
+        pylops_mpi.optimization.sparsity.fista(
+            op, b, zeros(), niter=args.max_iter, eps=eps, alpha=step, tol=0.0, callback=watch
+        )
+    except Reached:
+        pass
+    pylops_iters = len(trace) if trace and trace[-1] <= TARGET else None
     pylops_times = []
     if pylops_iters is not None:
         for _ in range(args.repeat):
@@ -187,33 +191,21 @@ def worker(args: argparse.Namespace) -> None:
             "floor_seconds": floor,
             "pylops_iters": pylops_iters,
             "pylops_seconds": statistics.median(pylops_times) if pylops_times else None,
-            "pylops_best_suboptimality": float(subopt.min()),
+            "pylops_best_suboptimality": float(min(trace)),
             "sparseinv": sparseinv,
         }
         print(RESULT_TAG + json.dumps(result), flush=True)
 
 
 # ---------------------------------------------------------------------- driver
-def find_mpiexec() -> str:
-    beside = Path(sys.executable).parent / "mpiexec"
-    found = str(beside) if beside.is_file() else shutil.which("mpiexec")
-    if found is None:
-        sys.exit("no mpiexec: pip install -e '.[mpi]'")
-    return found
-
-
-def mpiexec_flags(exe: str) -> list[str]:
-    banner = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
-    if "Open MPI" in banner.stdout + banner.stderr:
-        root = hasattr(os, "geteuid") and os.geteuid() == 0
-        return ["--oversubscribe", *(["--allow-run-as-root"] if root else [])]
-    return []
-
-
 def launch(n_ranks: int, args: argparse.Namespace, reference: dict) -> dict:
-    exe = find_mpiexec()
-    cmd = [exe, *mpiexec_flags(exe), "-n", str(n_ranks), sys.executable, "-m", "mpi4py"]
-    cmd += [__file__, "--worker", "--shots", str(args.shots), "--nt", str(args.nt)]
+    sys.path.insert(0, str(ROOT / "tests"))
+    from mpi_harness import kill_job, missing_requirement, mpiexec_command
+
+    if missing_requirement():
+        sys.exit(f"cannot launch MPI: {missing_requirement()}")
+    cmd = mpiexec_command(n_ranks, __file__, "--worker")
+    cmd += ["--shots", str(args.shots), "--nt", str(args.nt)]
     cmd += ["--repeat", str(args.repeat), "--max-iter", str(args.max_iter)]
     cmd += ["--lam", repr(reference["lam"]), "--f-star", repr(reference["f_star"])]
     cmd += ["--lipschitz", repr(reference["lipschitz"])]
@@ -225,7 +217,7 @@ def launch(n_ranks: int, args: argparse.Namespace, reference: dict) -> dict:
     try:
         out, _ = proc.communicate(timeout=args.timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
+        kill_job(proc)
         out, _ = proc.communicate()
         return {"ranks": n_ranks, "error": f"timed out after {args.timeout} s"}
     text = out.decode(errors="replace")

@@ -179,7 +179,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _kill_job(proc: subprocess.Popen) -> None:
+def kill_job(proc: subprocess.Popen) -> None:
     """End mpiexec and everything it started: SIGTERM, then SIGKILL 3 s later.
 
     MPICH's hydra puts its proxy and each rank in a session of their own, so neither the
@@ -257,7 +257,7 @@ def run_mpi(
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_job(proc)
+            kill_job(proc)
             try:
                 output, _ = proc.communicate(timeout=10.0)
             except subprocess.TimeoutExpired:  # a process we could not end holds the pipe
