@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with only Python:
 #   make demo   - runs the main job (the quick recovery-quality benchmark)
-#   make test   - runs the test suite
+#   make test   - runs the test suite (the MPI tests under mpiexec -n 2 and -n 3 included)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,mpi]"
 	touch $(STAMP)
 
 # the quick recovery-quality benchmark (same code as `sparseinv bench --suite full`)
