@@ -167,11 +167,28 @@ class CountingOperator:
             )
         if self.shape[0] == 0 or self.shape[1] == 0:
             raise ValueError(f"A must have at least one row and one column; got shape {self.shape}")
-        self.dtype = _check_dtype(self.dtype, "A")
+        self.dtype = check_dtype(self.dtype, "A")
         self.n_matvec = 0
         self.n_rmatvec = 0
         self.column_matvec = np.zeros(n_columns, dtype=np.int64)
         self.column_rmatvec = np.zeros(n_columns, dtype=np.int64)
+
+    @classmethod
+    def from_functions(
+        cls, operator: Any, shape: tuple[int, int], dtype: Any, forward: Any, adjoint: Any
+    ) -> CountingOperator:
+        """A view applying ``forward`` and ``adjoint`` to blocks (a distributed operator)."""
+        op = cls.__new__(cls)
+        op.operator = operator
+        op.batch = None
+        op._copy = False
+        op.shape = (int(shape[0]), int(shape[1]))
+        op.dtype = np.dtype(dtype)
+        op._forward = forward
+        op._adjoint = adjoint
+        op.n_matvec = op.n_rmatvec = 0
+        op.track_columns(1)
+        return op
 
     def track_columns(self, n_columns: int) -> None:
         """Count applications per column for a solve of ``n_columns`` right-hand sides."""
@@ -360,7 +377,7 @@ def _fresh_outputs(A: Any) -> bool:
     return isinstance(A, MatrixLinearOperator)
 
 
-def _check_dtype(dtype: np.dtype, name: str) -> np.dtype:
+def check_dtype(dtype: np.dtype, name: str) -> np.dtype:
     if dtype.kind in "biu":
         return np.dtype(np.float64)
     if dtype not in SUPPORTED_DTYPES:

@@ -88,7 +88,7 @@ class Penalty(abc.ABC):
     3.0
     """
 
-    __slots__ = ("_coef", "_groups", "_lam")
+    __slots__ = ("_coef", "_distributed", "_groups", "_lam")
 
     #: short name used in tables and messages
     name: ClassVar[str] = ""
@@ -98,6 +98,18 @@ class Penalty(abc.ABC):
     degree: ClassVar[int] = 1
 
     def __init__(self, lam: float | ArrayLike, *, groups: Groups | None = None) -> None:
+        self._distributed = None
+        if type(lam).__module__.split(".")[0] == "pylops_mpi":
+            # a per-coefficient λ with the layout of a distributed model: each rank keeps
+            # its part (checked on every rank, so a bad value raises everywhere)
+            from sparseinv.distributed import local_lam
+
+            local, self._distributed = local_lam(lam)
+            local.flags.writeable = False
+            if groups is not None:
+                raise ValueError("lam given as a DistributedArray is per coefficient: no groups")
+            self._lam, self._groups, self._coef = self._distributed, None, local
+            return
         lam = check_lam_values(lam, "lam")
         if groups is not None and not isinstance(groups, Groups):
             raise TypeError(
@@ -142,6 +154,8 @@ class Penalty(abc.ABC):
         """Number of coefficients fixed by λ or the groups; None when λ does not fix it."""
         if self._groups is not None:
             return self._groups.n_features
+        if self._distributed is not None:
+            return int(self._distributed.global_shape[0])
         if isinstance(self._coef, float) or (self._coef.ndim == 2 and self._coef.shape[0] == 1):
             return None
         return int(self._coef.shape[0])
@@ -244,6 +258,7 @@ class Penalty(abc.ABC):
         batched: bool,
         dtype: Any,
         rows: slice | None = None,
+        layout: Any = None,
     ) -> BoundPenalty:
         """This penalty on one problem: λ as a block on the problem's device and dtype.
 
@@ -260,11 +275,26 @@ class Penalty(abc.ABC):
             stays float32.
         rows : slice, optional
             The coefficients this process holds (a model split over MPI ranks).
+        layout : object, optional
+            The layout of a distributed model, which a ``DistributedArray`` λ must have.
 
         Returns
         -------
         BoundPenalty
         """
+        if self._distributed is not None:
+            if layout is None:
+                raise ValueError(
+                    "lam is a DistributedArray: it needs a pylops-mpi operator and data"
+                )
+            from sparseinv.distributed import check_lam_layout
+
+            self.check_size(n_features)
+            check_lam_layout(self._distributed, layout)
+            real = np.empty(0, dtype=dtype).real.dtype
+            return BoundPenalty(
+                self, space.xp.asarray(self._coef.reshape(-1, 1), dtype=real), space
+            )
         coef = self.lam_block(n_features, n_columns, batched=batched)
         if not isinstance(coef, float):
             if rows is not None and coef.shape[0] > 1:

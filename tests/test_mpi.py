@@ -147,9 +147,7 @@ def test_pylops_mpi_contract(n_ranks, check):
 
 
 # ---------------------------------------------------------------------- sparseinv on pylops-mpi
-# These run the solvers on distributed operators and data. They wait for the distributed
-# backend of the solver loop: remove the skip marks when it lands.
-WAITING = pytest.mark.skip(reason="waiting for the distributed backend")
+# These run the solvers on distributed operators and data.
 REL_OBJECTIVE_TOL = 1e-10
 
 
@@ -167,7 +165,6 @@ def _by_case(run: MPIRun, event: str = "result") -> dict[str, dict[int, dict]]:
     return by_case
 
 
-@WAITING
 @pytest.mark.parametrize("n_ranks", RANK_COUNTS)
 def test_distributed_solves_equal_the_serial_solve(n_ranks):
     run = launched("solve_matches_serial.py", n_ranks).check()
@@ -201,7 +198,6 @@ def test_distributed_solves_equal_the_serial_solve(n_ranks):
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
 
 
-@WAITING
 @pytest.mark.parametrize("n_ranks", RANK_COUNTS)
 def test_bad_distributed_input_raises_the_same_error_on_every_rank(n_ranks):
     run = launched("bad_input.py", n_ranks)

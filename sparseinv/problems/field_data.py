@@ -44,10 +44,10 @@ from pylops.signalprocessing import FFT2D, Convolve1D, Patch2D
 from sparseinv._validation import check_positive_number
 from sparseinv.groups import Groups
 from sparseinv.problems._common import (
-    as_rng,
     block_groups,
     check_choice,
     check_fraction,
+    check_rng,
     check_snr,
     draw_subset,
     n_kept,
@@ -299,7 +299,7 @@ def field_trace_interpolation(
     nx, nt = gather.shape
     if nx < 2 or nt < 4:
         raise ValueError(f"the section must have >= 2 traces and >= 4 samples; got {nx} x {nt}")
-    rng = as_rng(rng)
+    rng = check_rng(rng)
     kept = draw_subset(rng, nx, n_kept(fraction_kept, nx))
     removed = np.setdiff1d(np.arange(nx), kept)
     t, x = np.arange(nt) * volume.dt, np.arange(nx, dtype=float)
@@ -512,7 +512,7 @@ def field_spike_deconvolution(
     n_windows = check_positive_number(n_windows, "n_windows", integer=True)
     if n_windows > nt:
         raise ValueError(f"n_windows must be <= the trace length ({nt}); got {n_windows}")
-    rng = as_rng(rng)
+    rng = check_rng(rng)
     wav = estimate_wavelet(section, wavelet_samples, phase=phase)
     center = wavelet_samples // 2 if phase == "zero_phase" else 0
     C = Convolve1D(nt, h=wav, offset=center)

@@ -113,21 +113,46 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
         dtype = start.dtype
     op.track_columns(k)
     space = Space(xp)
-    pen = penalty.bind(space, n, k, batched=batched, dtype=dtype)
-    B = B.astype(dtype, copy=False)
+    return assemble(
+        op=op,
+        B=B.astype(dtype, copy=False),
+        X0=start,
+        pen=penalty.bind(space, n, k, batched=batched, dtype=dtype),
+        space=space,
+        dtype=dtype,
+        batched=batched,
+        output=(lambda X: X) if batched else (lambda X: X[:, 0]),
+    )
+
+
+def assemble(
+    *,
+    op: CountingOperator,
+    B: Array,
+    X0: Array,
+    pen: BoundPenalty,
+    space: Space,
+    dtype: Any,
+    batched: bool,
+    output: Any,
+    power_start: Any = None,
+) -> Setup:
+    """The Setup of validated blocks, extreme data rescaled (see :func:`data_scale`)."""
     scale = data_scale(space, B)
     if scale is not None:
-        B, start, pen = rescale(space, B, start, pen, scale, dtype)
-    unscale = (lambda X: X) if scale is None else (lambda X: X * space.columns(scale, X.real.dtype))
+        B, X0, pen = rescale(space, B, X0, pen, scale, dtype)
+        unscaled = output
+        output = lambda X: unscaled(X * space.columns(scale, X.real.dtype))  # noqa: E731
     return Setup(
         op=op,
         b=B,
-        x0=start,
+        x0=X0,
         penalty=pen,
         space=space,
         dtype=np.dtype(dtype),
         batched=batched,
-        output=(lambda X: unscale(X)) if batched else (lambda X: unscale(X)[:, 0]),
+        output=output,
+        power_start=power_start,
         scale=scale,
     )
 

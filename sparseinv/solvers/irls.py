@@ -228,8 +228,15 @@ def _ridge(
     # a short power iteration only to reject an operator whose squared norm under- or
     # overflows (its products would have lost their precision), as the other solvers do
     power_iteration(
-        prob.op, space.model, n_columns=prob.op.batch or 1, max_iter=2, tol=1.0, rng=0,
-        xp=space.xp, dtype=setup.dtype, start=setup.power_start,
+        prob.op,
+        space.model,
+        n_columns=prob.op.batch or 1,
+        max_iter=2,
+        tol=1.0,
+        rng=0,
+        xp=space.xp,
+        dtype=setup.dtype,
+        start=setup.power_start,
         columns=None if prob.op.batch else prob.columns,
     )
     G = start.grad[:, running]
