@@ -8,7 +8,7 @@ checks the package instead of trusting it.
   applications, vector by vector and block by block;
 - :func:`certify` bounds the suboptimality of a point by a duality gap;
 - :func:`bare_times` measures one bare application of an operator;
-- :func:`median_time` and :func:`machine_load` time and describe the run;
+- :func:`per_call_time` and :func:`machine_load` time and describe the run;
 - :func:`markdown_table` prints the results.
 
 The scripts import :mod:`_one_thread` before numpy; this module reads the
@@ -171,16 +171,6 @@ def first_at_target(values: Any, f_star: float, target: float = TARGET) -> int |
 
 
 # --------------------------------------------------------------------------- timing
-def median_time(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time of ``repeat`` calls of ``fn`` in seconds."""
-    times = []
-    for _ in range(max(1, repeat)):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def per_call_time(fn: Callable[[], Any], *, min_seconds: float = 0.05, blocks: int = 5) -> float:
     """Median over ``blocks`` of the mean time of one call in a block lasting ``min_seconds``."""
     fn()  # warm caches (FFT plans, sparse index arrays)

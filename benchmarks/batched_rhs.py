@@ -64,7 +64,6 @@ from _harness import (
     fmt_time,
     machine_load,
     markdown_table,
-    median_time,
 )
 from pylops.signalprocessing import FFT2D, Convolve1D
 
@@ -262,7 +261,19 @@ class Row:
     columns: int | None = None  # applications column by column
     worst: float | None = None  # worst column's relative suboptimality at the stop
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    timed: Callable[[], Any] | None = field(default=None, repr=False)  # the run to time
+
+
+def round_robin(rows: list[Row], repeat: int) -> None:
+    """Median times of the rows' runs, timed in turn so that a changing load hits all alike."""
+    samples: dict[int, list[float]] = {i: [] for i, r in enumerate(rows) if r.timed is not None}
+    for _ in range(repeat):
+        for i in samples:
+            start = time.perf_counter()
+            rows[i].timed()
+            samples[i].append(time.perf_counter() - start)
+    for i, values in samples.items():
+        rows[i].seconds = float(np.median(values))
 
 
 def _worst(case: BatchCase, X: np.ndarray, f_star: np.ndarray) -> float:
@@ -292,7 +303,7 @@ def _sweep(run: Callable[[float], tuple[np.ndarray, Any]], case: BatchCase, f_st
     return TOLERANCES[i], results[TOLERANCES[i]]
 
 
-def run_loop(case: BatchCase, f_star: np.ndarray, repeat: int) -> Row:
+def run_loop(case: BatchCase, f_star: np.ndarray) -> Row:
     def solve(tol: float) -> tuple[np.ndarray, tuple[int, int]]:
         X = np.zeros((case.A.shape[1], case.k), dtype=np.result_type(case.A.dtype, case.B.dtype))
         n_mv = n_rmv = 0
@@ -310,12 +321,12 @@ def run_loop(case: BatchCase, f_star: np.ndarray, repeat: int) -> Row:
         row.note = "target not reached at the tightest tol"
         return row
     row.setting, row.blocks, row.columns = f"tol={tol:.0e}", n_mv + n_rmv, n_mv + n_rmv
-    row.seconds = median_time(lambda: solve(tol), repeat)
+    row.timed = lambda: solve(tol)
     row.note = f"{n_mv} mv + {n_rmv} rmv"
     return row
 
 
-def run_batched(case: BatchCase, f_star: np.ndarray, repeat: int, status: str | None) -> Row:
+def run_batched(case: BatchCase, f_star: np.ndarray, status: str | None) -> Row:
     row = Row("sparseinv batched")
     if status is not None:
         row.note = f"not available: {status}"
@@ -344,7 +355,7 @@ def run_batched(case: BatchCase, f_star: np.ndarray, repeat: int, status: str | 
         wrapped = counted if case.batched_Op is None else declare_batched(counted, case.k)
         solve(tol, wrapped)
         row.columns = counted.n_applications * (case.k if case.batched_Op is not None else 1)
-    row.seconds = median_time(lambda: solve(tol), repeat)
+    row.timed = lambda: solve(tol)
     row.note = f"{res.n_matvec} mv + {res.n_rmatvec} rmv blocks"
     return row
 
@@ -353,7 +364,7 @@ class _Reached(Exception):
     pass
 
 
-def run_pylops(case: BatchCase, f_star: np.ndarray, repeat: int, max_iter: int) -> Row:
+def run_pylops(case: BatchCase, f_star: np.ndarray, max_iter: int) -> Row:
     from pylops.optimization.sparsity import fista
 
     lam_ref = float(np.median(case.lam))
@@ -388,7 +399,7 @@ def run_pylops(case: BatchCase, f_star: np.ndarray, repeat: int, max_iter: int) 
     row.setting, row.blocks = f"{k_it} it", counted.n_blocks
     row.columns = counted.n_applications * per_block
     row.worst = _worst(case, X, f_star)
-    row.seconds = median_time(lambda: run(case.pylops_Op, k_it), repeat)
+    row.timed = lambda: run(case.pylops_Op, k_it)
     row.note = f"eps = 2·{lam_ref:.3g} after rescaling columns; step 1/L"
     return row
 
@@ -459,10 +470,11 @@ def main(
         case = CASES[key](sizes, np.random.default_rng(args.seed))
         f_star, gap = references(case, 1.0 if args.quick else args.ref_seconds)
         rows = [
-            run_batched(case, f_star, repeat, status),
-            run_loop(case, f_star, repeat),
-            run_pylops(case, f_star, repeat, args.max_iter),
+            run_batched(case, f_star, status),
+            run_loop(case, f_star),
+            run_pylops(case, f_star, args.max_iter),
         ]
+        round_robin(rows, repeat)
         load = machine_load()
         results.append((case, rows, load))
         emit("\n" + case_table(case, rows, gap, load))
