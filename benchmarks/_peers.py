@@ -369,7 +369,7 @@ def run_coordinate_descent(
         for s in (
             out.note,
             "λ_i by rescaled columns" if name == "scikit-learn" and p.per_coefficient else "",
-            "CD: applications not countable" if out.seconds is not None else "",
+            "CD: applications not countable" if out.timed is not None else "",
         )
         if s
     )
