@@ -187,34 +187,51 @@ def per_call_time(fn: Callable[[], Any], *, min_seconds: float = 0.05, blocks: i
     return float(np.median(means))
 
 
-@dataclass(frozen=True)
 class BareTimes:
-    """Time of one bare application of A and of Aᴴ, as sparseinv applies them."""
+    """Time of one bare application of A and of Aᴴ, as sparseinv applies them.
 
-    matvec: float
-    rmatvec: float
+    :func:`sparseinv.as_operator` is what every sparseinv solver applies, so this is
+    the floor of its iterations (a dense matrix as ``A @ x``, a sparse one as CSR, a
+    pylops operator through its ``matvec``). On a shared machine the load changes
+    during a run: :meth:`sample` is called between the timed solver runs, and the
+    medians of all samples are used.
+    """
+
+    def __init__(self, A: Any, *, min_seconds: float = 0.05, rng: int = 0) -> None:
+        op = si.as_operator(A)
+        m, n = op.shape
+        gen = np.random.default_rng(rng)
+        x = gen.standard_normal(n).astype(op.dtype)
+        r = gen.standard_normal(m).astype(op.dtype)
+        self._forward = lambda: op.matvec(x)
+        self._adjoint = lambda: op.rmatvec(r)
+        self._min_seconds = min_seconds
+        self._samples: tuple[list[float], list[float]] = ([], [])
+        self.sample(blocks=3)
+
+    def sample(self, blocks: int = 1) -> None:
+        """Add a measurement of each (``blocks`` blocks of ``min_seconds``)."""
+        for fn, samples in zip((self._forward, self._adjoint), self._samples, strict=True):
+            samples.append(per_call_time(fn, min_seconds=self._min_seconds, blocks=blocks))
+
+    @property
+    def matvec(self) -> float:
+        """Median time of one application of A, in seconds."""
+        return float(np.median(self._samples[0]))
+
+    @property
+    def rmatvec(self) -> float:
+        """Median time of one application of Aᴴ, in seconds."""
+        return float(np.median(self._samples[1]))
 
     def floor(self, n_matvec: int, n_rmatvec: int) -> float:
         """What ``n_matvec`` applications of A and ``n_rmatvec`` of Aᴴ cost."""
         return n_matvec * self.matvec + n_rmatvec * self.rmatvec
 
 
-def bare_times(A: Any, *, min_seconds: float = 0.05, rng: int = 0) -> BareTimes:
-    """Time of one application of A and of Aᴴ through sparseinv's own operator view.
-
-    :func:`sparseinv.as_operator` is what every sparseinv solver applies, so this is
-    the floor of its iterations (a dense matrix as ``A @ x``, a sparse one as CSR, a
-    pylops operator through its ``matvec``).
-    """
-    op = si.as_operator(A)
-    m, n = op.shape
-    gen = np.random.default_rng(rng)
-    x = gen.standard_normal(n).astype(op.dtype)
-    r = gen.standard_normal(m).astype(op.dtype)
-    return BareTimes(
-        matvec=per_call_time(lambda: op.matvec(x), min_seconds=min_seconds),
-        rmatvec=per_call_time(lambda: op.rmatvec(r), min_seconds=min_seconds),
-    )
+def bare_times(A: Any, *, min_seconds: float = 0.05) -> BareTimes:
+    """A :class:`BareTimes` of ``A``, measured once (more with ``.sample()``)."""
+    return BareTimes(A, min_seconds=min_seconds)
 
 
 # --------------------------------------------------------------------------- output
