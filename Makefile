@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format docs bench-speed clean
+.PHONY: demo test lint format docs bench-speed bench-batched clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,18 @@ format: $(STAMP)
 	$(BIN)/ruff format sparseinv tests demos benchmarks
 	$(BIN)/ruff check --fix sparseinv tests demos benchmarks
 
+# sparseinv against skglm, celer, scikit-learn, pylops and pyproximal (issue 11), and
+# batched right-hand sides against a loop and pylops (issue 9); one BLAS thread;
+# ARGS="--quick" for a smoke run, e.g. make bench-speed ARGS="--problems p1,p3 --repeat 3"
+BENCH_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg
+
 bench-speed: $(STAMP)
-	$(BIN)/python -m pip install --quiet pyproximal
-	$(BIN)/python benchmarks/speed_vs_peers.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BENCH_ENV) $(BIN)/python benchmarks/speed_vs_peers.py $(ARGS)
+
+bench-batched: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BENCH_ENV) $(BIN)/python benchmarks/batched_rhs.py $(ARGS)
 
 # the HTML documentation, its gallery built by running every demo with --quick;
 # single-threaded BLAS: the demos' vectors are too small to gain from threads
