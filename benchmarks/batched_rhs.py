@@ -75,30 +75,24 @@ _BIG = 1_000_000  # max_iter: the solves stop on tol
 
 
 # --------------------------------------------------------------------------- the declaration
-def declare_batched(Op: pylops.LinearOperator, n_columns: int) -> Any | None:
+def declare_batched(Op: pylops.LinearOperator, n_columns: int) -> Any:
     """THE ONE PLACE where a batched pylops operator is declared to sparseinv.
 
     ``Op`` has shape ``(m·k, n·k)`` and acts column by column on an ``(n, k)`` model
     flattened in C order (``Convolve1D(dims=(nt, k), axis=0)``, an FFT over the
-    first axes of ``(nx, nt, k)``). sparseinv must be told so, to apply it to a block
-    ``X`` of shape ``(n, k)`` in one call. The name below is the one assumed while
-    issue 9 is written; change it here when the lead gives the final one. Returns
-    None while sparseinv has no such declaration.
+    first axes of ``(nx, nt, k)``): :class:`sparseinv.ColumnBatch` applies it to a
+    block ``X`` of shape ``(n, k)`` in one call.
     """
-    declare = getattr(si, "batched_operator", None)
-    return None if declare is None else declare(Op, n_columns=n_columns)
+    return si.ColumnBatch(Op, n_columns=n_columns)
 
 
-def column_applications(res: Any) -> int | None:
-    """Per-column applications of a batched result, once issue 9 documents where they are.
+def column_applications(res: Any) -> int:
+    """Applications of A and Aᴴ summed over the columns of a batched result.
 
-    Assumed: a per-column count of matvecs and rmatvecs (shape (k,)) under one of the
-    names below; None when the result has none.
+    ``res.n_matvec`` and ``res.n_rmatvec`` hold one count per column (a block of c
+    columns counts once for each); ``res.n_block_matvec`` counts the calls.
     """
-    for mv_name, rmv_name in (("n_matvec_columns", "n_rmatvec_columns"),):
-        if hasattr(res, mv_name) and hasattr(res, rmv_name):
-            return int(np.sum(getattr(res, mv_name)) + np.sum(getattr(res, rmv_name)))
-    return None
+    return int(np.sum(res.n_matvec) + np.sum(res.n_rmatvec))
 
 
 def batched_status() -> str | None:
