@@ -56,7 +56,7 @@ args, _ = parser.parse_known_args()
 out = Path(args.out)
 warnings.simplefilter("ignore", si.ConvergenceWarning)
 
-nt, traces_per_shot, n_shots = (250, 8, 4) if args.quick else (600, 24, 8)
+nt, traces_per_shot, n_shots = (200, 4, 4) if args.quick else (500, 16, 8)
 n_windows = 3
 dt = 0.002
 t = np.arange(nt) * dt
@@ -80,7 +80,7 @@ def shot_reflectivity(shot: int) -> np.ndarray:
 
 local_x = np.concatenate([shot_reflectivity(s) for s in my_shots], axis=1)  # (nt, k_local)
 block = pylops.signalprocessing.Convolve1D(
-    (nt, k_local), h=wavelet, offset=len(wavelet) // 2, axis=0
+    (nt, k_local), h=wavelet, offset=len(wavelet) // 2, axis=0, method="fft"
 )
 Op = pylops_mpi.MPIBlockDiag(ops=[block])
 clean = (block @ local_x.ravel()).ravel()
@@ -116,11 +116,11 @@ if rank == 0:
 # One λ, tuned on a grid
 # ----------------------
 # Every solve below is distributed: each rank prints its own time.
-scales = np.geomspace(0.2, 0.01, 5 if args.quick else 8)
+scales = np.geomspace(0.1, 0.003, 4 if args.quick else 7)
 results = []
 for s in scales:
     start = time.perf_counter()
-    res = si.fista(Op, b, si.L1(s * lam_max), tol=1e-5)
+    res = si.fista(Op, b, si.L1(s * lam_max), tol=1e-4)
     elapsed = time.perf_counter() - start
     results.append((float(snr_per_window(res.x).mean()), s, res, elapsed))
 snr_one, s_one, res_one, t_one = max(results, key=lambda r: r[0])
@@ -142,13 +142,13 @@ for g in range(n_windows):
     for step in (0.5, 2.0):
         trial = factors.copy()
         trial[g] *= step
-        res = si.fista(Op, b, si.L1(s_one * lam_max * trial, groups=windows), tol=1e-5)
+        res = si.fista(Op, b, si.L1(s_one * lam_max * trial, groups=windows), tol=1e-4)
         score = float(snr_per_window(res.x).mean())
         if score > best[0]:
             factors, best = trial, (score, res)
 snr_group, res_group = best
 start = time.perf_counter()
-si.fista(Op, b, si.L1(s_one * lam_max * factors, groups=windows), tol=1e-5)
+si.fista(Op, b, si.L1(s_one * lam_max * factors, groups=windows), tol=1e-4)
 times = comm.gather(time.perf_counter() - start)
 if rank == 0:
     print(f"per window: λ_g/λ = {factors.tolist()}, mean window SNR {snr_group:.2f} dB "
@@ -186,3 +186,18 @@ if rank == 0:
     path = out / "12_distributed.png"
     fig.savefig(path, dpi=90)
     print("wrote", path)
+
+# %%
+# What it shows
+# -------------
+# The per-window search moves little here: the noise has one level in every
+# window, and, as on one trace (``04_spike_deconvolution.py``), the λ that
+# separates reflectors from noise of one level is nearly the same in every window
+# however the reflectors decay. What the run does show is the distributed solve
+# itself: every rank runs the same FISTA iterations on its own shots, the grid and
+# the per-window search are ordinary Python loops around ``si.fista``, and the
+# result is the serial solve's (``tests/test_mpi.py`` checks it on 2 and 3 ranks
+# against the gathered problem). The time per rank is that of the slowest rank:
+# each iteration ends in global reductions. On one small machine the
+# per-application overhead of pylops-mpi dominates; the speed-up needs an operator
+# that costs far more than that bookkeeping (``benchmarks/mpi_scaling.py``).
