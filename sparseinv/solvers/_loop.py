@@ -171,7 +171,7 @@ def run_proximal_gradient(
         record.log(prob.slots, state.objective, optimality, _apps(op, prob.columns))
         stop = converged | diverged
         reasons = np.where(diverged, "diverged", "converged")
-        if callback is not None and _stops(callback, _current(record, state, prob, setup)):
+        if callback is not None and stops(callback, _current(record, state, prob, setup)):
             stop = np.ones(c, dtype=bool)
             reasons = np.where(stop & ~converged & ~diverged, "callback", reasons)
         if refine:
@@ -416,7 +416,8 @@ def _extrapolate(
     return put(state, chosen, part, xp)
 
 
-def _stops(callback: Callback, x: Array) -> bool:
+def stops(callback: Callback, x: Array) -> bool:
+    """Whether a callback's return value stops the solve (any truthy value does)."""
     value = callback(x)
     try:
         return bool(value)

@@ -11,7 +11,7 @@ from sparseinv.operators import power_iteration
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult, warn_if_unconverged
 from sparseinv.solvers._cg import block_cg
-from sparseinv.solvers._loop import Callback, run_proximal_gradient
+from sparseinv.solvers._loop import Callback, run_proximal_gradient, stops
 from sparseinv.solvers._problem import Problem, Start, measure, start_point
 from sparseinv.solvers._setup import Setup, check_options, prepare
 from sparseinv.solvers._state import Record
@@ -363,7 +363,7 @@ def _reweighted(
         reasons = np.where(bad, "diverged", "converged")
         if callback is not None:
             whole[:, prob.slots] = X
-            if _stops(callback, setup.output(whole)):
+            if stops(callback, setup.output(whole)):
                 reasons = np.where(stop, reasons, "callback")
                 stop = np.ones(c, dtype=bool)
         if stop.any():
@@ -411,16 +411,6 @@ def _reweighted(
                 n_iter=n_iter[rest],
                 reason=reasons[rest],
             )
-
-
-def _stops(callback: Callback, x: Any) -> bool:
-    value = callback(x)
-    try:
-        return bool(value)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"callback must return None, True or False; got {type(value).__name__}"
-        ) from None
 
 
 def _descend(prob: Problem, D: Any, X: Any, AX: Any, X_new: Any, AX_new: Any) -> tuple[Any, Any]:
