@@ -67,7 +67,7 @@ for _ in range(n_events):
     dip = rng.uniform(-0.6, 0.6)
     amplitude = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5)
     for j in range(k):
-        i = int(round(t0 + dip * j))
+        i = round(t0 + dip * j)
         if 0 <= i < nt:
             reflectivity[i, j] += amplitude
 spreading = 1.0 / (1.0 + 4.0 * np.arange(k) / k)  # amplitudes fall fivefold with offset
@@ -79,16 +79,20 @@ noisy = slice(k // 3, k // 3 + k // 6)
 sigma[noisy] *= 4.0  # the traces near the road
 B = clean + sigma[None, :] * rng.standard_normal((nt, k))
 A = si.ColumnBatch(batch, n_columns=k)
-print(f"section of {k} traces x {nt} samples, noise σ = {sigma.min():.3g} "
-      f"(traces {noisy.start}-{noisy.stop - 1}: {sigma.max():.3g})")
+print(
+    f"section of {k} traces x {nt} samples, noise σ = {sigma.min():.3g} "
+    f"(traces {noisy.start}-{noisy.stop - 1}: {sigma.max():.3g})"
+)
 
 # the noise level of each trace from its spectrum above the wavelet's band, where
 # only noise lives: white noise of variance σ² has E|F_f|² = nt·σ² at every frequency
 spectrum = np.abs(np.fft.rfft(B, axis=0)) ** 2
 high = np.fft.rfftfreq(nt, dt) > 125.0
 sigma_hat = np.sqrt(spectrum[high].mean(axis=0) / nt)
-print("estimated σ / true σ per trace: median",
-      f"{np.median(sigma_hat / sigma):.2f}, range {np.ptp(sigma_hat / sigma):.2f}")
+print(
+    "estimated σ / true σ per trace: median",
+    f"{np.median(sigma_hat / sigma):.2f}, range {np.ptp(sigma_hat / sigma):.2f}",
+)
 
 
 def section_snr(X):
@@ -119,8 +123,10 @@ for name, lam_of in rules.items():
         scores.append((section_snr(res.x), s, res))
     snr, s, res = max(scores, key=lambda item: item[0])
     best[name], best_scale[name] = res, s
-    print(f"  {name:12s} best scale {s:.3g}: mean trace SNR {snr:.2f} dB, "
-          f"{int(res.converged.sum())}/{k} columns converged")
+    print(
+        f"  {name:12s} best scale {s:.3g}: mean trace SNR {snr:.2f} dB, "
+        f"{int(res.converged.sum())}/{k} columns converged"
+    )
 
 # %%
 # What one call costs, against a loop of single solves
@@ -137,11 +143,11 @@ t_batched = time.perf_counter() - start
 start = time.perf_counter()
 loop = [si.fista(single, B[:, j], si.L1(float(lam_cols[0, j])), tol=1e-6) for j in range(k)]
 t_loop = time.perf_counter() - start
-worst = max(
-    abs(batched.objective[j] - loop[j].objective) / loop[j].objective for j in range(k)
+worst = max(abs(batched.objective[j] - loop[j].objective) / loop[j].objective for j in range(k))
+print(
+    f"batched: {t_batched:.2f} s, {batched.n_block_matvec} calls of A; loop of single solves: "
+    f"{t_loop:.2f} s, {sum(r.n_matvec for r in loop)} calls; ratio {t_batched / t_loop:.2f}"
 )
-print(f"batched: {t_batched:.2f} s, {batched.n_block_matvec} calls of A; loop of single solves: "
-      f"{t_loop:.2f} s, {sum(r.n_matvec for r in loop)} calls; ratio {t_batched / t_loop:.2f}")
 print(f"largest relative difference of a trace's objective, batched vs alone: {worst:.1e}")
 
 # %%

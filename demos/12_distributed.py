@@ -109,8 +109,10 @@ def snr_per_window(x: pylops_mpi.DistributedArray) -> np.ndarray:
 corr = Op.rmatvec(b)  # λ_max = max |Aᴴb|: one global maximum
 lam_max = comm.allreduce(float(np.max(np.abs(corr.local_array))), op=MPI.MAX)
 if rank == 0:
-    print(f"{size} rank(s), {n_shots} shots of {traces_per_shot} traces x {nt} samples;"
-          f" rank 0 holds shots {my_shots.tolist()}")
+    print(
+        f"{size} rank(s), {n_shots} shots of {traces_per_shot} traces x {nt} samples;"
+        f" rank 0 holds shots {my_shots.tolist()}"
+    )
 
 # %%
 # One λ, tuned on a grid
@@ -126,8 +128,10 @@ for s in scales:
 snr_one, s_one, res_one, t_one = max(results, key=lambda r: r[0])
 times = comm.gather(t_one)
 if rank == 0:
-    print(f"one λ: scale {s_one:.3g}, mean window SNR {snr_one:.2f} dB, "
-          f"{res_one.n_iter} iterations; time per rank {np.round(times, 2).tolist()} s")
+    print(
+        f"one λ: scale {s_one:.3g}, mean window SNR {snr_one:.2f} dB, "
+        f"{res_one.n_iter} iterations; time per rank {np.round(times, 2).tolist()} s"
+    )
 
 # %%
 # One λ per time window
@@ -151,8 +155,10 @@ start = time.perf_counter()
 si.fista(Op, b, si.L1(s_one * lam_max * factors, groups=windows), tol=1e-4)
 times = comm.gather(time.perf_counter() - start)
 if rank == 0:
-    print(f"per window: λ_g/λ = {factors.tolist()}, mean window SNR {snr_group:.2f} dB "
-          f"(one λ: {snr_one:.2f} dB); time per rank {np.round(times, 2).tolist()} s")
+    print(
+        f"per window: λ_g/λ = {factors.tolist()}, mean window SNR {snr_group:.2f} dB "
+        f"(one λ: {snr_one:.2f} dB); time per rank {np.round(times, 2).tolist()} s"
+    )
     print("SNR per window, one λ:", np.round(snr_per_window(res_one.x), 2).tolist())
 print_per_window = snr_per_window(res_group.x)  # collective: every rank calls it
 if rank == 0:
@@ -173,12 +179,22 @@ if rank == 0:
         return v[: nt * k0].reshape(nt, k0)[:, first]
 
     fig, axes = plt.subplots(1, 4, figsize=(12, 4), sharey=True)
-    panels = [("data", shot0(data)), ("true", local_x[:, first]),
-              ("one λ", shot0(x_one)), ("λ per window", shot0(x_group))]
+    panels = [
+        ("data", shot0(data)),
+        ("true", local_x[:, first]),
+        ("one λ", shot0(x_one)),
+        ("λ per window", shot0(x_group)),
+    ]
     for ax, (title, img) in zip(axes, panels, strict=True):
         clip = np.abs(img).max() * 0.5
-        ax.imshow(img, aspect="auto", cmap="gray", vmin=-clip, vmax=clip,
-                  extent=(0, traces_per_shot, t[-1], 0))
+        ax.imshow(
+            img,
+            aspect="auto",
+            cmap="gray",
+            vmin=-clip,
+            vmax=clip,
+            extent=(0, traces_per_shot, t[-1], 0),
+        )
         ax.set_title(title)
         ax.set_xlabel("trace")
     axes[0].set_ylabel("time (s)")
