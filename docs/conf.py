@@ -74,3 +74,16 @@ html_theme_options = {
 }
 html_context = {"default_mode": "light"}
 html_static_path: list[str] = []
+
+
+def _skip_metadata_routing(app, what, name, obj, skip, options):
+    """Leave out scikit-learn's generated metadata-routing setters (``set_fit_request``,
+    ``set_score_request``) of the estimators: their docstrings refer to scikit-learn's
+    glossary, and scikit-learn documents them."""
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_routing)

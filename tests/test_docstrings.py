@@ -1,8 +1,9 @@
 """numpydoc validation of the public docstrings.
 
-Checked: every callable in ``sparseinv.__all__``, ``sparseinv.problems.__all__`` and
-``sparseinv.metrics.__all__``, and the public methods and properties of the public
-classes, with ``numpydoc.validate.validate``. Every numpydoc check is enforced except:
+Checked: every callable in ``sparseinv.__all__``, ``sparseinv.problems.__all__``,
+``sparseinv.metrics.__all__`` and (with scikit-learn) ``sparseinv.estimators.__all__``, and
+the public methods and properties of the public classes, with ``numpydoc.validate.validate``.
+Every numpydoc check is enforced except:
 
 - ``ES01`` (no extended summary): a one-line summary is enough for small functions;
 - ``SA01`` (no See Also section): cross-references are welcome, not required;
@@ -42,10 +43,21 @@ IGNORED = {"ES01", "SA01", "SS05", "PR08", "RT03", "RT04"}
 IGNORED_FOR_MEMBERS = IGNORED | {"EX01"}
 
 
+def _namespaces():
+    """The public namespaces: the package, problems, metrics, and the scikit-learn
+    estimators where scikit-learn is installed (an optional extra)."""
+    spaces = [sparseinv, problems, metrics]
+    try:
+        from sparseinv import estimators
+    except ImportError:
+        return spaces
+    return [*spaces, estimators]
+
+
 def _public_objects():
-    """(qualified name, object) of every public object of the three namespaces."""
+    """(qualified name, object) of every public object of the public namespaces."""
     seen = {}
-    for namespace in (sparseinv, problems, metrics):
+    for namespace in _namespaces():
         for name in namespace.__all__:
             obj = getattr(namespace, name)
             if inspect.ismodule(obj):
