@@ -38,6 +38,12 @@ class ColumnBatch:
         A scipy or pylops operator of shape ``(m·k, n·k)``.
     n_columns : int
         The number ``k`` of columns it acts on.
+    resize : callable, optional
+        ``resize(columns)`` returns the same operator restricted to the columns
+        ``columns`` (a sorted array of indices into the ``k``), of shape
+        ``(m·c, n·c)`` for ``c = len(columns)``: e.g.
+        ``lambda cols: Convolve1D((nt, len(cols)), h=wavelet, axis=0)`` when every
+        column sees the same operator. With it, the work follows the running columns.
 
     Attributes
     ----------
@@ -45,13 +51,17 @@ class ColumnBatch:
         ``(m, n)``: the shape of the operator one column sees.
     n_columns : int
     dtype : numpy.dtype
+    resize : callable or None
 
     Notes
     -----
-    Every application acts on all ``k`` columns, so columns that have converged
-    keep costing work (they are given zeros); an explicit matrix or a per-column
-    operator, applied with ``matmat``, is applied to the running columns only.
-    Nothing checks that the operator really is column-separable: the dot test
+    Without ``resize``, every application acts on all ``k`` columns, so columns
+    that have converged keep costing work (they are given zeros). With it, the
+    operator is rebuilt on the running columns each time their number has fallen to
+    half the width of the operator in use (at most ``log2 k`` rebuilds, and never
+    more than twice the work of the running columns); an explicit matrix or a
+    per-column operator, applied with ``matmat``, is applied to the running columns
+    only. Nothing checks that the operator really is column-separable: the dot test
     ``pylops.utils.dottest`` and a comparison with a per-column solve are the way
     to make sure.
 
@@ -68,9 +78,9 @@ class ColumnBatch:
     [[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]]
     """
 
-    __slots__ = ("dtype", "n_columns", "operator", "shape")
+    __slots__ = ("dtype", "n_columns", "operator", "resize", "shape")
 
-    def __init__(self, operator: Any, *, n_columns: int) -> None:
+    def __init__(self, operator: Any, *, n_columns: int, resize: Any = None) -> None:
         k = check_positive_number(n_columns, "n_columns", integer=True)
         shape = getattr(operator, "shape", None)
         if shape is None or len(shape) != 2 or not hasattr(operator, "matvec"):
@@ -83,14 +93,47 @@ class ColumnBatch:
                 f"operator must have shape (m·{k}, n·{k}) to act on n_columns={k} columns; "
                 f"got shape {(m_all, n_all)}"
             )
+        if resize is not None and not callable(resize):
+            raise TypeError(
+                f"resize must be a callable columns -> operator, or None; got {describe(resize)}"
+            )
         self.operator = operator
         self.n_columns = k
         self.shape = (m_all // k, n_all // k)
         self.dtype = np.dtype(operator.dtype)
+        self.resize = resize
+
+    def restricted(self, columns: np.ndarray) -> Any:
+        """The operator on ``columns`` only, built by ``resize`` and checked.
+
+        Parameters
+        ----------
+        columns : ndarray of int
+            Sorted indices of the columns to keep.
+
+        Returns
+        -------
+        LinearOperator
+            Of shape ``(m·c, n·c)``, ``c = len(columns)``.
+        """
+        if len(columns) == self.n_columns:
+            return self.operator
+        op = self.resize(columns)
+        m, n = self.shape
+        c = len(columns)
+        if tuple(getattr(op, "shape", ())) != (m * c, n * c) or not hasattr(op, "rmatvec"):
+            raise ValueError(
+                f"resize must return an operator of shape ({m}·c, {n}·c) for c = {c} columns; "
+                f"got {describe(op)}"
+            )
+        return op
 
     def __repr__(self) -> str:
         name = type(self.operator).__name__
         return f"ColumnBatch({name}, shape={self.shape}, n_columns={self.n_columns})"
+
+
+_MAX_RESTRICTIONS = 32  # restrictions of a ColumnBatch kept by one solve
 
 
 class CountingOperator:
@@ -134,6 +177,8 @@ class CountingOperator:
 
     __slots__ = (
         "_adjoint",
+        "_batches",
+        "_column_batch",
         "_copy",
         "_forward",
         "batch",
@@ -259,14 +304,50 @@ class CountingOperator:
         self._adjoint = adjoint
 
     def _wrap_batch(self, batch: ColumnBatch) -> None:
-        op, k = batch.operator, batch.n_columns
-        m, n = batch.shape
-        self.shape = (m, n)
+        self.shape = batch.shape
         self.dtype = batch.dtype
-        self.batch = k
-        self._copy = not _fresh_outputs(op)
-        self._forward = lambda X: op.matvec(X.reshape(-1)).reshape(m, k)
-        self._adjoint = lambda R: op.rmatvec(R.reshape(-1)).reshape(n, k)
+        self.batch = batch.n_columns
+        self._column_batch = batch
+        self._batches = {}
+        self._batches[b""] = self._batch_entry(np.arange(batch.n_columns), batch.operator)
+
+    def _batch_entry(self, cover: np.ndarray, op: Any) -> tuple[np.ndarray, Any, Any, bool]:
+        """(columns covered, forward, adjoint, copy) of the batch restricted to ``cover``."""
+        m, n = self.shape
+        c = len(cover)
+
+        def forward(X: Array) -> Array:
+            return op.matvec(X.reshape(-1)).reshape(m, c)
+
+        def adjoint(R: Array) -> Array:
+            return op.rmatvec(R.reshape(-1)).reshape(n, c)
+
+        return cover, forward, adjoint, not _fresh_outputs(op)
+
+    def _batch_for(self, columns: np.ndarray) -> tuple[np.ndarray, Any, Any, bool]:
+        """The narrowest known restriction of the batch covering ``columns``.
+
+        With ``resize``, a restriction is built on ``columns`` themselves when the
+        narrowest known one is at least twice as wide: work then stays within twice
+        that of the columns asked for, and the few sets a solve asks for are built
+        once each (kept, at most ``_MAX_RESTRICTIONS`` of them).
+        """
+        key = columns.tobytes()
+        entry = self._batches.get(key)
+        if entry is not None:
+            return entry
+        best = min(
+            (e for e in self._batches.values() if np.isin(columns, e[0]).all()),
+            key=lambda e: len(e[0]),
+        )
+        batch = self._column_batch
+        if batch.resize is None or 2 * len(columns) > len(best[0]):
+            return best
+        if len(self._batches) > _MAX_RESTRICTIONS:  # forget the oldest, never the whole batch
+            del self._batches[next(k for k in self._batches if k)]
+        entry = self._batch_entry(columns, batch.restricted(columns))
+        self._batches[key] = entry
+        return entry
 
     # ------------------------------------------------------------------ blocks
     def forward(self, X: Array, columns: Any = None) -> Array:
@@ -287,7 +368,10 @@ class CountingOperator:
         """
         self.n_matvec += 1
         self._count(self.column_matvec, columns)
-        return self._apply(self._forward, X, columns, self.shape[1], self.shape[0])
+        if self.batch is not None:
+            return self._apply_batch(True, X, columns, self.shape[1])
+        out = self._forward(X)
+        return out.copy() if self._copy else out
 
     def adjoint(self, R: Array, columns: Any = None) -> Array:
         """Apply ``A^H`` to a block (see :meth:`forward`).
@@ -306,7 +390,10 @@ class CountingOperator:
         """
         self.n_rmatvec += 1
         self._count(self.column_rmatvec, columns)
-        return self._apply(self._adjoint, R, columns, self.shape[0], self.shape[1])
+        if self.batch is not None:
+            return self._apply_batch(False, R, columns, self.shape[0])
+        out = self._adjoint(R)
+        return out.copy() if self._copy else out
 
     def _count(self, counts: np.ndarray, columns: Any) -> None:
         if columns is None or len(columns) == len(counts):
@@ -314,17 +401,19 @@ class CountingOperator:
         else:
             counts[columns] += 1
 
-    def _apply(self, fn: Any, X: Array, columns: Any, n_in: int, n_out: int) -> Array:
-        if self.batch is not None and X.shape[1] != self.batch:
-            # a ColumnBatch only takes whole batches: the other columns get zeros
-            full = array_module(X).zeros((n_in, self.batch), dtype=X.dtype)
-            full[:, columns] = X
-            out = fn(full)[:, columns]
-        else:
+    def _apply_batch(self, forward: bool, X: Array, columns: Any, n_in: int) -> Array:
+        k = self._column_batch.n_columns
+        columns = np.arange(k) if columns is None else np.asarray(columns, dtype=np.intp)
+        cover, fwd, adj, copy = self._batch_for(columns)
+        fn = fwd if forward else adj
+        if len(columns) == len(cover):
             out = fn(X)
-        if self._copy:
-            out = out.copy()
-        return out
+        else:  # the operator takes its whole width: the other columns get zeros
+            place = np.searchsorted(cover, columns)
+            full = array_module(X).zeros((n_in, len(cover)), dtype=X.dtype)
+            full[:, place] = X
+            out = fn(full)[:, place]
+        return out.copy() if copy else out
 
     # ------------------------------------------------------------------ vectors
     def matvec(self, x: Array) -> Array:

@@ -6,7 +6,7 @@ import numpy as np
 import pylops
 import pytest
 import scipy.sparse as sp
-from scipy.sparse.linalg import aslinearoperator
+from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 import sparseinv as si
 
@@ -241,6 +241,52 @@ def test_a_column_batch_operator_solves_every_trace_at_once():
     with pytest.raises(ValueError, match="n_columns"):
         si.ColumnBatch(batch_op, n_columns=7)
 
+
+def test_a_resizable_column_batch_works_only_on_the_running_columns():
+    # traces of very different difficulty: most converge early, two run long
+    rng = np.random.default_rng(7)
+    nt, k = 80, 8
+    wav = pylops.utils.wavelets.ricker(np.arange(11) * 0.004, f0=30)[0]
+    work = {"fixed": 0, "resized": 0}  # traces the operator was applied to
+
+    def conv(c, tally):
+        op = pylops.signalprocessing.Convolve1D((nt, c), h=wav, offset=len(wav) // 2, axis=0)
+
+        def count(apply):
+            def counted(v):
+                work[tally] += c
+                return apply(v)
+
+            return counted
+
+        return LinearOperator(op.shape, count(op.matvec), count(op.rmatvec), dtype=op.dtype)
+
+    traces = np.zeros((nt, k))
+    for j in range(k):
+        traces[rng.choice(nt, 4, replace=False), j] = rng.standard_normal(4)
+    B = (conv(k, "fixed") @ traces.ravel()).reshape(nt, k) + 0.01 * rng.standard_normal((nt, k))
+    lam = 0.05 * si.lam_max(si.ColumnBatch(conv(k, "fixed"), n_columns=k), B)[None, :]
+    lam[0, :2] *= 1e-2  # two traces with almost no regularization: slow to converge
+    work["fixed"] = 0
+    opts = {"tol": 1e-10, "max_iter": 20000}
+    fixed = si.fista(si.ColumnBatch(conv(k, "fixed"), n_columns=k), B, si.L1(lam), **opts)
+
+    def resize(columns):
+        assert len(columns) < k and np.all(np.diff(columns) > 0)
+        return conv(len(columns), "resized")
+
+    batch = si.ColumnBatch(conv(k, "resized"), n_columns=k, resize=resize)
+    res = si.fista(batch, B, si.L1(lam), **opts)
+    assert np.all(res.converged) and np.all(fixed.converged)
+    np.testing.assert_allclose(res.objective, fixed.objective, rtol=1e-12)
+    # the same iterations, but the work followed the running traces (never above twice theirs)
+    assert work["resized"] <= 2 * (res.n_matvec.sum() + res.n_rmatvec.sum())
+    assert work["resized"] < 0.6 * work["fixed"]
+    with pytest.raises(TypeError, match="resize"):
+        si.ColumnBatch(conv(k, "fixed"), n_columns=k, resize=3)
+    bad = si.ColumnBatch(conv(k, "fixed"), n_columns=k, resize=lambda cols: conv(k, "fixed"))
+    with pytest.raises(ValueError, match="resize must return an operator of shape"):
+        si.fista(bad, B, si.L1(lam), **opts)
 
 # --------------------------------------------------------------------------- helpers
 def test_objective_lam_max_and_path_work_per_column():
