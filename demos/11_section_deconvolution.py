@@ -185,12 +185,21 @@ fig.savefig(path, dpi=90)
 print("wrote", path)
 
 # %%
-# One λ must choose between the strong near traces and the weak far ones: tuned
-# for the near traces, it wipes out the far reflectors; tuned for the far ones, it
-# lets noise into the near traces. λ following each trace's own
-# :math:`\lambda_{\max,j}` scales with the trace, and wins here because the
-# traces differ in amplitude while the noise does not grow with them: the signal
-# and the noise are both in :math:`\lambda_{\max,j}` only where the signal
-# dominates it. On data whose noise falls with the amplitude (after a gain), the
-# comparison may turn; the demo of one trace (``04_spike_deconvolution.py``)
-# shows the case of a noise level that varies along the trace.
+# What the figures say (measured, ``--quick`` 24 traces × 300 samples / full 48 × 500,
+# mean trace SNR): one λ 10.02 / 8.90 dB, λ ∝ λ_max,j 9.85 / 8.51 dB, λ ∝ σ̂_j
+# 10.28 / 9.37 dB. λ following each trace's *noise* wins, by 0.3–0.5 dB: the
+# noisy traces near the road need more regularization than the others, and
+# :math:`\hat\sigma_j` (from the band above the wavelet, within 1 % of the true σ
+# in median) tells exactly which. λ following each trace's *signal*
+# (:math:`\lambda_{\max,j}`) loses to one λ: the far traces are weaker but not
+# noisier, so shrinking their λ with their amplitude lets their noise in. One λ
+# per column is not better by itself; a rule is, when it follows what really
+# changes from trace to trace. On data whose noise falls with the amplitude (after
+# a gain), the two rules would come closer; the demo of one trace
+# (``04_spike_deconvolution.py``) shows a noise level that varies along the trace.
+#
+# Every trace's objective equals its solve alone to rounding (8e-16 here). The
+# batched solve takes 0.74–0.82× the time of the loop of single solves on this
+# loaded 2-core machine, with 2.5× fewer calls of the operator; a ``ColumnBatch``
+# without ``resize`` would keep convolving every trace until the slowest one stops
+# (1.28× the loop's time on the full section, measured before ``resize`` existed).
