@@ -75,15 +75,19 @@ _BIG = 1_000_000  # max_iter: the solves stop on tol
 
 
 # --------------------------------------------------------------------------- the declaration
-def declare_batched(Op: pylops.LinearOperator, n_columns: int) -> Any:
+def declare_batched(build: Callable[[int], pylops.LinearOperator], n_columns: int) -> Any:
     """THE ONE PLACE where a batched pylops operator is declared to sparseinv.
 
-    ``Op`` has shape ``(m·k, n·k)`` and acts column by column on an ``(n, k)`` model
-    flattened in C order (``Convolve1D(dims=(nt, k), axis=0)``, an FFT over the
-    first axes of ``(nx, nt, k)``): :class:`sparseinv.ColumnBatch` applies it to a
-    block ``X`` of shape ``(n, k)`` in one call.
+    ``build(c)`` returns the operator on ``c`` columns, of shape ``(m·c, n·c)``,
+    acting column by column on a ``(n, c)`` model flattened in C order
+    (``Convolve1D(dims=(nt, c), axis=0)``, an FFT over the first axes of
+    ``(nx, nt, c)``): :class:`sparseinv.ColumnBatch` applies it to a block ``X`` of
+    shape ``(n, k)`` in one call, and rebuilds it on the running columns as columns
+    converge (``resize``).
     """
-    return si.ColumnBatch(Op, n_columns=n_columns)
+    return si.ColumnBatch(
+        build(n_columns), n_columns=n_columns, resize=lambda columns: build(len(columns))
+    )
 
 
 def column_applications(res: Any) -> int:
@@ -173,11 +177,15 @@ def case_deconv(sizes: Sizes, rng: np.random.Generator, batched: bool) -> BatchC
     if not batched:
         return BatchCase("deconv_a", label + ", Convolve1D(nt) (looped matmat)", A, B, lam, A, A)
     wav, center = traces[0].extra["wavelet"], traces[0].extra["wavelet_center"]
-    Opb = Convolve1D((nt, k), h=wav, offset=center, axis=0)
+
+    def build(c: int) -> pylops.LinearOperator:
+        return Convolve1D((nt, c), h=wav, offset=center, axis=0)
+
+    Opb = build(k)
     return BatchCase(
         "deconv_b",
         label + ", Convolve1D(dims=(nt, k), axis=0)",
-        A, B, lam, declare_batched(Opb, k), Opb, pylops_flat=True, batched_Op=Opb,
+        A, B, lam, declare_batched(build, k), Opb, pylops_flat=True, batched_Op=Opb,
     )  # fmt: skip
 
 
@@ -198,14 +206,18 @@ def case_fk(sizes: Sizes, rng: np.random.Generator, batched: bool) -> BatchCase:
     if not batched:
         return BatchCase("fk_a", label + ", R Fᴴ (looped matmat)", A, B, lam, A, A)
     dx, dt = first.axes["x"][1] - first.axes["x"][0], first.dt
-    F3 = FFT2D(
-        dims=(nx, nt, k), axes=(0, 1), nffts=(nx, nt), sampling=(dx, dt), dtype=np.complex128
-    )
-    R3 = pylops.Restriction((nx, nt, k), kept, axis=0, forceflat=True, dtype=np.complex128)
-    Opb = R3 @ F3.H
+
+    def build(c: int) -> pylops.LinearOperator:
+        F3 = FFT2D(
+            dims=(nx, nt, c), axes=(0, 1), nffts=(nx, nt), sampling=(dx, dt), dtype=np.complex128
+        )
+        R3 = pylops.Restriction((nx, nt, c), kept, axis=0, forceflat=True, dtype=np.complex128)
+        return R3 @ F3.H
+
+    Opb = build(k)
     return BatchCase(
         "fk_b", label + ", one FFT2D over (nx, nt, k)",
-        A, B, lam, declare_batched(Opb, k), Opb, pylops_flat=True, batched_Op=Opb,
+        A, B, lam, declare_batched(build, k), Opb, pylops_flat=True, batched_Op=Opb,
     )  # fmt: skip
 
 
