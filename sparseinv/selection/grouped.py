@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,14 +16,30 @@ from sparseinv.groups import Groups
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
 from sparseinv.selection._engine import Engine, check_choice, check_groups, scale_grid
-from sparseinv.selection.criteria import CRITERIA, Criterion, CrossValidation
-from sparseinv.selection.single import LambdaSelection, _Run, fit_path, run_single
+from sparseinv.selection.criteria import (
+    CRITERIA,
+    Criterion,
+    CrossValidation,
+    FitCriterion,
+    FoldFits,
+)
+from sparseinv.selection.search import MIN_STEP, STEP, LambdaSearch, Point
+from sparseinv.selection.single import (
+    LambdaEdgeWarning,
+    LambdaSelection,
+    _Run,
+    run_single,
+    warn_at_edge,
+)
 from sparseinv.weights import RULES, group_weights
 
 __all__ = ["SEARCH_STARTS", "GroupLambdaSelection", "select_group_lambdas"]
 
 #: the per-group search never moves a λ further than this factor below its start
-_LOWER_SPAN = 1e3
+LOWER_SPAN = 1e3
+#: ... nor above this factor times the largest λ of its start's path (or the single
+#: path's): a group's own zeroing threshold can exceed λ_max once the others fit part of b
+HEADROOM = 4.0
 #: possible starting points of the per-group search: the best single λ, or the best
 #: scale s of λ_g = s·w_g for a weighting rule of :func:`~sparseinv.group_weights`
 SEARCH_STARTS = ("single", *(rule for rule in RULES if rule != "uniform"))
@@ -88,15 +105,23 @@ class GroupLambdaSelection:
         weights are undefined or all equal is skipped).
     search_values : dict of str to float
         The criterion the search from each start reached.
+    start_curves : dict of str to (ndarray, ndarray)
+        The criterion curve of every rule start's path: its λ, shape
+        ``(n_lambdas, G)``, and the criterion at each (the ``"single"`` curve is
+        ``single.path_lams`` and ``single.criterion``).
+    at_bound : ndarray of int
+        Per group: −1 when the searched λ_g sits at the lower bound of its search, +1
+        at the upper bound, 0 inside (see Notes of :func:`select_group_lambdas`).
 
     Examples
     --------
     >>> import numpy as np, sparseinv as si
-    >>> g = si.Groups.from_sizes([2, 2])
-    >>> sel = si.select_group_lambdas(np.eye(4), np.array([4.0, -3.0, 0.1, 0.2]), g,
-    ...                               method="sure", noise_std=0.2, n_confirm=0)
-    >>> sel.lam.shape, bool(np.all(sel.lam > 0)), sel.x[2:].tolist()
-    ((2,), True, [0.0, 0.0])
+    >>> g = si.Groups.from_sizes([4, 2])
+    >>> b = np.array([4.0, -3.0, 0.1, -0.05, 0.1, 0.2])
+    >>> sel = si.select_group_lambdas(np.eye(6), b, g, method="sure", noise_std=0.2,
+    ...                               n_confirm=0)
+    >>> sel.lam.round(3).tolist(), sel.x[2:].tolist(), sel.at_bound.tolist()
+    ([0.112, 0.225], [0.0, 0.0, 0.0, 0.0], [0, 0])
     """
 
     lam: NDArray[np.float64]
@@ -123,12 +148,19 @@ class GroupLambdaSelection:
     start_lam: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     start_values: dict[str, float] = field(default_factory=dict)
     search_values: dict[str, float] = field(default_factory=dict)
+    start_curves: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] = field(
+        default_factory=dict
+    )
+    at_bound: NDArray[np.int8] = field(default_factory=lambda: np.empty(0, dtype=np.int8))
 
     def __post_init__(self) -> None:
         for name in ("lam", "searched_lam", "search_lams", "search_criterion", "start_lam"):
             arr = np.array(getattr(self, name), dtype=float)
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
+        bound = np.array(self.at_bound, dtype=np.int8)
+        bound.flags.writeable = False
+        object.__setattr__(self, "at_bound", bound)
 
 
 def select_group_lambdas(
@@ -169,9 +201,9 @@ def select_group_lambdas(
     method : {"sure", "gcv", "cv"}, optional
         The criterion minimised (default ``"sure"``); see :func:`select_lambda`.
     noise_std : float, optional
-        σ for SURE; None estimates it once, on the single-λ path, and keeps it fixed.
-    noise_method : {"auto", "least_squares", "wavelet", "cv"}, optional
-        How σ is estimated (see :func:`select_lambda`).
+        σ for SURE; None estimates it once, before the search, and keeps it fixed.
+    noise_method : {"auto", "least_squares", "wavelet", "scaled_lasso", "cv"}, optional
+        How σ is estimated (see :func:`estimate_noise_std`).
     lams, n_lambdas, lam_min_ratio : optional
         The grid of the single-λ stage (see :func:`select_lambda`).
     n_folds : int, optional
@@ -255,16 +287,23 @@ def select_group_lambdas(
     Starts do not fix a criterion whose minimum is elsewhere: on that draw GCV's
     lowest point stays at −1 dB from every start.
 
-    **Search.** A compass (pattern) search on :math:`u = \log\lambda \in
-    \mathbb{R}^G` from the start :math:`u_0` (:math:`\log\lambda_0\mathbf 1` for the
-    single λ): each poll tries
+    **Search.** The pattern search of
+    :meth:`~sparseinv.selection.search.LambdaSearch.pattern` on
+    :math:`u = \log\lambda \in \mathbb{R}^G` from the start :math:`u_0`
+    (:math:`\log\lambda_0\mathbf 1` for the single λ): each poll tries
     :math:`u \pm h e_g` for every group and :math:`u \pm h\mathbf 1` (the common
     scale); an improvement is taken and pursued in the same direction while it
     improves; a poll without improvement halves h, from ``log(step)`` down to
     ``log(min_step)``. Every evaluation is one solve warm-started from the current
     best solution (K solves for cross-validation, each fold from its own), so the
-    search costs about as much as a few single-λ paths. Coordinates in log λ make
-    the steps relative, as λ's effect is; the common-scale direction lets the search
+    search costs about as much as a few single-λ paths; a λ vector evaluated by
+    the search from an earlier start is not solved again. Each :math:`\lambda_g`
+    stays within :math:`[\lambda_{0,g}/10^3, 4\max(\lambda_{\text{top},g},
+    \lambda_{\max})]` (its start over a thousand, four times the top of its start's
+    path or of the single path): ``at_bound`` reports a λ_g on either bound, and a
+    :class:`~sparseinv.selection.LambdaEdgeWarning` is issued for the lower one (the
+    criterion may want a smaller λ_g). Coordinates in log λ make the steps
+    relative, as λ's effect is; the common-scale direction lets the search
     rebalance the overall level once the ratios move.
 
     Why not a hypergradient? Implicit differentiation of the solution on its support
@@ -326,12 +365,7 @@ def select_group_lambdas(
             f"method must be one of {supported} for per-group λ; got {method!r} (the "
             "discrepancy principle is one equation and cannot fix G values)"
         )
-    step = check_positive_number(step, "step")
-    min_step = check_positive_number(min_step, "min_step")
-    if step <= 1 or min_step <= 1 or min_step > step:
-        raise ValueError(
-            f"step and min_step must satisfy 1 < min_step <= step; got {step}, {min_step}"
-        )
+    step, min_step = check_steps(step, min_step)
     shape = getattr(A, "shape", None)
     if shape is None or len(shape) != 2:
         raise TypeError(f"A must be a 2-D array or linear operator; got {type(A).__name__}")
@@ -362,7 +396,7 @@ def select_group_lambdas(
         rng=gen,
         solver_options=solver_options,
     )
-    return search_groups(
+    sel = search_groups(
         run,
         groups,
         step=step,
@@ -371,6 +405,28 @@ def select_group_lambdas(
         n_confirm=n_confirm,
         starts=starts,
     )
+    if sel.fallback:
+        warn_at_edge(sel.single)
+    elif np.any(sel.at_bound < 0):
+        low = [str(groups.labels[g]) for g in np.flatnonzero(sel.at_bound < 0)]
+        warnings.warn(
+            f"the per-group search stopped at the lower bound of λ for group(s) {low} "
+            f"(1/{LOWER_SPAN:g} of their start); the criterion may want a smaller λ there",
+            LambdaEdgeWarning,
+            stacklevel=2,
+        )
+    return sel
+
+
+def check_steps(step: Any, min_step: Any) -> tuple[float, float]:
+    """``(step, min_step)`` if ``1 < min_step <= step``, both finite."""
+    step = check_positive_number(step, "step")
+    min_step = check_positive_number(min_step, "min_step")
+    if step <= 1 or min_step <= 1 or min_step > step:
+        raise ValueError(
+            f"step and min_step must satisfy 1 < min_step <= step; got {step}, {min_step}"
+        )
+    return step, min_step
 
 
 def check_starts(starts: Any) -> tuple[str, ...]:
@@ -400,25 +456,16 @@ def check_starts(starts: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-@dataclass
-class _Start:
-    """One starting point of the search: its λ, criterion, warm starts and top λ."""
-
-    name: str
-    lam: NDArray[np.float64]
-    value: float
-    state: Any  # the criterion's warm start at lam
-    x: Any  # the full-data solution at lam
-    top: NDArray[np.float64]  # λ of the path's first (largest) point, one per group
-
-
-def _rule_start(run: _Run, criterion: Criterion, groups: Groups, rule: str) -> _Start | None:
-    """The best point of the path of λ_g = s·w_g for ``rule``, scored by ``criterion``.
+def _rule_start(
+    run: _Run, search: LambdaSearch, groups: Groups, rule: str
+) -> tuple[Point, NDArray[np.float64], tuple[NDArray, NDArray]] | None:
+    """The best point of the path of λ_g = s·w_g for ``rule``, scored by the search's
+    criterion, with the λ at the path's top and the path's curve.
 
     The path has as many scales over the same ratio as the single-λ path, from the
-    scale where x = 0 down, warm-started on the run's engine (its counters record the
-    cost). None when the rule's weights are undefined (``"lam_max"`` for L2, a group
-    without correlation) or all equal (the single-λ path again).
+    scale where x = 0 down (the scan of ``search``, on the run's engine: its counters
+    record the cost). None when the rule's weights are undefined (``"lam_max"`` for
+    L2, a group without correlation) or all equal (the single-λ path again).
     """
     engine = run.engine
     try:
@@ -433,27 +480,23 @@ def _rule_start(run: _Run, criterion: Criterion, groups: Groups, rule: str) -> _
     ratio = float(scales[-1] / scales[0])
     top = engine.top_scale(w)
     grid = scale_grid(top, n_lambdas=scales.size, lam_min_ratio=ratio) if ratio < 1 else [top]
-    lam_values = [float(s) * w for s in grid]
-    fits = fit_path(engine, lam_values)
-    values = criterion.path(lam_values, fits)
-    index = criterion.choose(values)
-    state = criterion.best_state if isinstance(criterion, CrossValidation) else fits[index]
-    return _Start(
-        name=rule,
-        lam=lam_values[index],
-        value=float(values[index]),
-        state=state,
-        x=fits[index].x,
-        top=lam_values[0],
-    )
+    path = search.scan([np.asarray(s * w) for s in grid], to_lams=_identity)
+    values = np.array([pt.value for pt in path])
+    index = search.score.choose(values, [pt.state for pt in path])
+    curve = (np.array([pt.lam for pt in path]), values)
+    return path[index], np.asarray(path[0].lam, dtype=float), curve
+
+
+def _identity(params: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(params, dtype=float)
 
 
 def search_groups(
     run: _Run,
     groups: Groups,
     *,
-    step: float = 2.0,
-    min_step: float = 1.1,
+    step: float = STEP,
+    min_step: float = MIN_STEP,
     max_evaluations: int | None = None,
     n_confirm: int = 3,
     criterion: Criterion | None = None,
@@ -468,7 +511,9 @@ def search_groups(
     run's criterion (e.g. SURE on the fits of a discrepancy-principle path, with the
     same σ): its best point on the run's path, computed from the path's fits without
     any solve, is then the ``"single"`` start. The rule paths of ``starts`` are run
-    on the run's engine and scored by the same criterion (same σ, same folds).
+    on the run's engine and scored by the same criterion (same σ, same folds); with
+    ``n_confirm = 0`` the result is the best end of the searches, or the single λ
+    when none improves on it (what the oracle of :func:`sparseinv.compare` uses).
     Arguments are validated by the caller (``starts`` by :func:`check_starts`).
     """
     G = groups.n_groups
@@ -482,8 +527,10 @@ def search_groups(
     if criterion is None:
         criterion = run.criterion
     else:  # score the run's path with the new criterion: no solve
-        values = criterion.path(list(single.path_lams), run.fits)
-        index = criterion.choose(values)
+        if not isinstance(criterion, FitCriterion):
+            raise TypeError("criterion must be a FitCriterion, scored on the run's fits")
+        values = np.array([criterion.score(fit) for fit in run.fits])
+        index = criterion.choose(values, run.fits)
         state0 = run.fits[index]
         single = replace(
             single,
@@ -498,58 +545,49 @@ def search_groups(
     solves0 = engine.n_solves + criterion.n_solves
     apps0 = engine.n_applications + criterion.n_applications
     lam0 = float(single.lam)
-    candidates = [
-        _Start(
-            name="single",
-            lam=np.full(G, lam0),
-            value=float(single.criterion_value),
-            state=state0,
-            x=single.x,
-            top=np.full(G, float(single.path_scales[0])),
-        )
-    ]
+    search = LambdaSearch(criterion)
+    single_top = np.full(G, float(single.path_scales[0]))
+    first = Point(np.full(G, lam0), np.full(G, lam0), float(single.criterion_value), state0)
+    candidates = [("single", first, single_top)]
+    curves: dict[str, tuple[NDArray, NDArray]] = {}
     if G > 1:  # with one group every rule is the single λ
         for rule in starts:
             if rule != "single":
-                found = _rule_start(run, criterion, groups, rule)
+                found = _rule_start(run, search, groups, rule)
                 if found is not None:
-                    candidates.append(found)
-    scored = (
-        sorted((c for c in candidates if c.name in starts), key=lambda c: starts.index(c.name))
-        or candidates[:1]
-    )
-    # one search from every start; the lowest criterion reached wins (the first of
-    # ``starts`` among ties): the best start need not lead to the best end
-    searches: list[tuple[_Start, _PatternSearch, tuple[Any, float, Any]]] = []
-    for cand in scored:
-        u0 = np.log(cand.lam)
-        search = _PatternSearch(
-            criterion,
-            u0=u0,
-            f0=cand.value,
-            state0=cand.state,
-            h0=math.log(step),
-            h_min=math.log(min_step),
-            lower=u0 - math.log(_LOWER_SPAN),
-            upper=np.log(np.maximum(cand.top, candidates[0].top)) + math.log(step),
-            max_evaluations=max_evaluations,
+                    candidates.append((rule, found[0], found[1]))
+                    curves[rule] = found[2]
+    scored = [c for c in candidates if c[0] in starts] or candidates[:1]
+    scored.sort(key=lambda c: starts.index(c[0]) if c[0] in starts else 0)
+    bounds = {
+        name: (
+            np.asarray(point.lam, dtype=float) / LOWER_SPAN,
+            HEADROOM * np.maximum(top, single_top),
         )
-        searches.append((cand, search, search.run()))
-    trace_u = [v for _, search, _ in searches for v in search.trace_u]
-    trace_f = [v for _, search, _ in searches for v in search.trace_f]
-    # the searches' ends below the single λ's criterion, best first (stable: the order
-    # of ``starts`` among ties), one per distinct λ
-    ends: list[tuple[_Start, Any, float, Any]] = []
-    for cand, _, (u_end, f_end, state_end) in sorted(searches, key=lambda item: item[2][1]):
-        if f_end < single.criterion_value and not any(
-            np.allclose(u_end, e[1], rtol=0.0, atol=1e-12) for e in ends
+        for name, point, top in scored
+    }
+    # one search from every start (shared cache); the lowest criterion reached wins
+    # (the first of ``starts`` among ties): the best start need not lead to the best end
+    trace0 = search.n_evaluations
+    ends = search.multi_start(
+        [(point, *bounds[name]) for name, point, _ in scored],
+        to_lams=_identity,
+        step=step,
+        min_step=min_step,
+        max_evaluations=max_evaluations,
+    )
+    searched_points = search.trace[trace0:]
+    # the ends below the single λ's criterion, best first (stable: the order of
+    # ``starts`` among ties), one per distinct λ
+    order = sorted(range(len(ends)), key=lambda i: ends[i].value)
+    improving: list[int] = []
+    for i in order:
+        if search.better(ends[i].value, single.criterion_value) and not any(
+            np.allclose(ends[i].params, ends[j].params, rtol=0.0, atol=1e-12) for j in improving
         ):
-            ends.append((cand, u_end, f_end, state_end))
-    if ends:
-        best, u, f, state = ends[0]
-    else:
-        best, _, (u, f, state) = min(searches, key=lambda item: item[2][1])
-    improved = bool(ends)
+            improving.append(i)
+    best = improving[0] if improving else order[0]
+    improved = bool(improving)
     confirm_value = single_confirm = math.nan
     extra_solves = extra_apps = 0
     if improved and n_confirm > 0:
@@ -557,30 +595,39 @@ def search_groups(
         # held-out error beats the single λ's is returned
         checks = []
         single_confirm = 0.0
+        n_folds = getattr(run.criterion, "n_folds", 5)
         for _ in range(n_confirm):
-            check = CrossValidation(engine, n_folds=run.criterion.n_folds, rng=gen)
+            check = CrossValidation(engine, n_folds=n_folds, rng=gen)
             value_single, folds = check.evaluate(np.full(G, lam0), None)
             single_confirm += value_single / n_confirm
             checks.append((check, folds))
         improved = False
-        for cand, u_end, f_end, state_end in ends:
-            lam_end = np.exp(u_end)
-            held = sum(check.evaluate(lam_end, folds)[0] / n_confirm for check, folds in checks)
+        for i in improving:
+            held = sum(
+                check.evaluate(np.asarray(ends[i].lam), folds)[0] / n_confirm
+                for check, folds in checks
+            )
             if math.isnan(confirm_value):
                 confirm_value = held  # the best end's, reported on fallback
             if held < single_confirm:
-                best, u, f, state = cand, u_end, f_end, state_end
-                confirm_value, improved = held, True
+                best, confirm_value, improved = i, held, True
                 break
         for check, _ in checks:
             extra_solves += check.n_solves
             extra_apps += check.n_applications
-    searched = np.exp(u)
+    end = ends[best]
+    name, start_point, _ = scored[best]
+    searched = np.asarray(end.lam, dtype=float)
+    lower, upper = bounds[name]
+    at_bound = np.zeros(G, dtype=np.int8)
+    at_bound[np.isclose(searched, lower, rtol=1e-9)] = -1
+    at_bound[np.isclose(searched, upper, rtol=1e-9)] = 1
     if improved:
-        lam, value = searched, f
-        x = _full_solution(engine, criterion, best.x, state, searched)
+        lam, value = searched, end.value
+        x = _full_solution(engine, end, start_point)
     else:
         lam, value, x = np.full(G, lam0), single.criterion_value, single.x
+        at_bound[:] = 0
     # the single stage's cost (noise estimate included) plus what the search added
     total_solves = single.n_solves + extra_solves + (engine.n_solves + criterion.n_solves - solves0)
     total_apps = (
@@ -601,95 +648,31 @@ def search_groups(
         single_confirm_value=float(single_confirm),
         fallback=not improved,
         searched_lam=searched,
-        search_lams=np.exp(np.array(trace_u)) if trace_u else np.empty((0, G)),
-        search_criterion=np.array(trace_f),
+        search_lams=(
+            np.array([pt.lam for pt in searched_points]) if searched_points else np.empty((0, G))
+        ),
+        search_criterion=np.array([pt.value for pt in searched_points]),
         single=single,
         noise_std=single.noise_std,
         noise_method=single.noise_method,
-        n_evaluations=len(trace_f),
+        n_evaluations=len(searched_points),
         n_solves=total_solves,
         n_applications=total_apps,
-        start=best.name,
-        start_lam=best.lam,
-        start_values={c.name: c.value for c in scored},
-        search_values={c.name: float(r[1]) for c, _, r in searches},
+        start=name,
+        start_lam=np.asarray(start_point.lam, dtype=float),
+        start_values={n: float(pt.value) for n, pt, _ in scored},
+        search_values={n: float(e.value) for (n, _, _), e in zip(scored, ends, strict=True)},
+        start_curves=curves,
+        at_bound=at_bound,
     )
 
 
-def _full_solution(
-    engine: Engine, criterion: Criterion, start: Any, state: Any, lam: NDArray[np.float64]
-) -> Any:
-    """The full-data solution at ``lam``: the search's own for full-data criteria."""
-    if isinstance(criterion, CrossValidation):
-        return engine.fit(lam, x0=start).x
-    return state.x
+def _full_solution(engine: Engine, end: Point, start: Point) -> Any:
+    """The full-data solution at ``end``: the search's own for full-data criteria."""
+    if isinstance(end.state, FoldFits):
+        return engine.fit(np.asarray(end.lam), x0=_full_x(start)).x
+    return end.state.x
 
 
-class _PatternSearch:
-    """Compass search with extrapolation on log λ, caching every point it evaluated."""
-
-    def __init__(
-        self,
-        criterion: Criterion,
-        *,
-        u0: NDArray[np.float64],
-        f0: float,
-        state0: Any,
-        h0: float,
-        h_min: float,
-        lower: NDArray[np.float64],
-        upper: NDArray[np.float64],
-        max_evaluations: int,
-    ) -> None:
-        self.criterion = criterion
-        self.u, self.f, self.state = u0.copy(), f0, state0
-        self.u0 = u0
-        self.h0, self.h_min = h0, h_min
-        self.lower, self.upper = lower, upper
-        self.max_evaluations = max_evaluations
-        self.grid = h_min / 2 ** math.ceil(math.log2(h0 / h_min))  # lattice of all points
-        self.cache: dict[tuple[int, ...], float] = {self._key(u0): f0}
-        self.trace_u: list[NDArray[np.float64]] = []
-        self.trace_f: list[float] = []
-
-    def _key(self, u: NDArray[np.float64]) -> tuple[int, ...]:
-        return tuple(np.rint((u - self.u0) / self.grid).astype(int).tolist())
-
-    def _try(self, u: NDArray[np.float64]) -> bool:
-        """Evaluate ``u`` (unless seen or out of bounds); move there if it improves."""
-        if np.any(u < self.lower) or np.any(u > self.upper):
-            return False
-        key = self._key(u)
-        if key in self.cache:
-            return False
-        if len(self.trace_f) >= self.max_evaluations:
-            return False
-        value, state = self.criterion.evaluate(np.exp(u), self.state)
-        self.cache[key] = value
-        self.trace_u.append(u.copy())
-        self.trace_f.append(value)
-        if value < self.f:
-            self.u, self.f, self.state = u, value, state
-            return True
-        return False
-
-    def run(self) -> tuple[NDArray[np.float64], float, Any]:
-        G = self.u.size
-        directions = [np.eye(G)[g] for g in range(G)]
-        if G > 1:
-            directions.append(np.ones(G))
-        signs = [1.0] * len(directions)
-        h = self.h0
-        while h >= self.h_min * (1 - 1e-9) and len(self.trace_f) < self.max_evaluations:
-            moved = False
-            for i, d in enumerate(directions):
-                for sign in (signs[i], -signs[i]):
-                    if self._try(self.u + sign * h * d):
-                        moved = True
-                        signs[i] = sign
-                        while self._try(self.u + sign * h * d):
-                            pass
-                        break
-            if not moved:
-                h /= 2
-        return self.u, self.f, self.state
+def _full_x(point: Point) -> Any:
+    return None if isinstance(point.state, FoldFits) else point.state.x
