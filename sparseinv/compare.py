@@ -203,7 +203,9 @@ def compare(
       :func:`~sparseinv.select_group_lambdas` (one :math:`\lambda_g`, or the common
       scale, at a time by factors 2, √2, 2^{1/4}..., an improving move pursued while
       it improves), at most ``budget`` evaluations, each :math:`\lambda_g` within
-      :math:`[\lambda_{0,g}/10^3, 4\lambda_{\max}]`. It never returns a λ whose
+      the single grid's range with room to switch a group off,
+      :math:`[\text{lam\_min\_ratio}\cdot\lambda_{\max}, 4\lambda_{\max}]`, so that
+      neither strategy reaches λ the other cannot. It never returns a λ whose
       criterion is worse than the single λ's.
     - A rule whose weights equal those of a strategy already run (``"size"`` with
       equal-sized groups is ``"single"``) is the same one-scale family: its tuning is

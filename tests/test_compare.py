@@ -457,11 +457,11 @@ def test_oracle_per_group_never_loses_and_stays_in_its_bounds():
     assert grouped.score >= single.score
     assert grouped.score == pytest.approx(si.metrics.snr_db(p.x_true, grouped.x))
     sel = grouped.selection
-    lam0 = single.lams[0]
     top = sel.single.path_scales[0]
+    # the range of the single grid (1e-4 λ_max up), with room to switch a group off
     for lams, _ in grouped.trace:
-        assert np.all(lams >= lam0 / 1e3 * (1 - 1e-12)) and np.all(lams <= 4 * top * (1 + 1e-12))
+        assert np.all(lams >= 1e-4 * top * (1 - 1e-9)) and np.all(lams <= 4 * top * (1 + 1e-9))
     # it continued the single run: no solve of the single path repeated
     assert grouped.n_solves == sel.n_evaluations
-    with pytest.raises(ValueError, match="oracle selection needs problem.x_true"):
+    with pytest.raises(ValueError, match=r"oracle selection needs problem\.x_true"):
         select_strategy(_blind(p, p.noise_std), si.L1, np.ones(2))

@@ -298,9 +298,10 @@ def select_group_lambdas(
     best solution (K solves for cross-validation, each fold from its own), so the
     search costs about as much as a few single-λ paths; a λ vector evaluated by
     the search from an earlier start is not solved again. Each :math:`\lambda_g`
-    stays within :math:`[\lambda_{0,g}/10^3, 4\max(\lambda_{\text{top},g},
-    \lambda_{\max})]` (its start over a thousand, four times the top of its start's
-    path or of the single path): ``at_bound`` reports a λ_g on either bound, and a
+    stays within the range of its start's grid, at most a thousand times below its
+    start, and at most four times the top of its start's path or of the single
+    path (room to switch a group off): the per-group λ cannot reach a λ the
+    single λ's grid could not. ``at_bound`` reports a λ_g on either bound, and a
     :class:`~sparseinv.selection.LambdaEdgeWarning` is issued for the lower one (the
     criterion may want a smaller λ_g). Coordinates in log λ make the steps
     relative, as λ's effect is; the common-scale direction lets the search
@@ -458,9 +459,10 @@ def check_starts(starts: Any) -> tuple[str, ...]:
 
 def _rule_start(
     run: _Run, search: LambdaSearch, groups: Groups, rule: str
-) -> tuple[Point, NDArray[np.float64], tuple[NDArray, NDArray]] | None:
+) -> tuple[Point, NDArray[np.float64], tuple[NDArray, NDArray], NDArray[np.float64]] | None:
     """The best point of the path of λ_g = s·w_g for ``rule``, scored by the search's
-    criterion, with the λ at the path's top and the path's curve.
+    criterion, with the λ at the path's top, the path's curve and its floor (λ at the
+    smallest scale of the grid).
 
     The path has as many scales over the same ratio as the single-λ path, from the
     scale where x = 0 down (the scan of ``search``, on the run's engine: its counters
@@ -477,14 +479,14 @@ def _rule_start(
     if np.allclose(w, w[0], rtol=1e-9):
         return None
     scales = run.result.path_scales
-    ratio = float(scales[-1] / scales[0])
+    ratio = float(run.grid_floor / scales[0])
     top = engine.top_scale(w)
-    grid = scale_grid(top, n_lambdas=scales.size, lam_min_ratio=ratio) if ratio < 1 else [top]
+    grid = scale_grid(top, n_lambdas=run.grid_size, lam_min_ratio=ratio) if ratio < 1 else [top]
     path = search.scan([np.asarray(s * w) for s in grid], to_lams=_identity)
     values = np.array([pt.value for pt in path])
     index = search.score.choose(values, [pt.state for pt in path])
     curve = (np.array([pt.lam for pt in path]), values)
-    return path[index], np.asarray(path[0].lam, dtype=float), curve
+    return path[index], np.asarray(path[0].lam, dtype=float), curve, float(grid[-1]) * w
 
 
 def _identity(params: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -501,6 +503,7 @@ def search_groups(
     n_confirm: int = 3,
     criterion: Criterion | None = None,
     starts: Sequence[str] = DEFAULT_STARTS,
+    expansion: float = 1.0,
 ) -> GroupLambdaSelection:
     """The per-group search of :func:`select_group_lambdas` from a finished single-λ run.
 
@@ -514,6 +517,7 @@ def search_groups(
     on the run's engine and scored by the same criterion (same σ, same folds); with
     ``n_confirm = 0`` the result is the best end of the searches, or the single λ
     when none improves on it (what the oracle of :func:`sparseinv.compare` uses).
+    ``expansion`` is that of :meth:`~sparseinv.selection.search.LambdaSearch.pattern`.
     Arguments are validated by the caller (``starts`` by :func:`check_starts`).
     """
     G = groups.n_groups
@@ -548,6 +552,7 @@ def search_groups(
     search = LambdaSearch(criterion)
     single_top = np.full(G, float(single.path_scales[0]))
     first = Point(np.full(G, lam0), np.full(G, lam0), float(single.criterion_value), state0)
+    floors = {"single": np.full(G, run.grid_floor)}
     candidates = [("single", first, single_top)]
     curves: dict[str, tuple[NDArray, NDArray]] = {}
     if G > 1:  # with one group every rule is the single λ
@@ -557,11 +562,15 @@ def search_groups(
                 if found is not None:
                     candidates.append((rule, found[0], found[1]))
                     curves[rule] = found[2]
+                    floors[rule] = found[3]
     scored = [c for c in candidates if c[0] in starts] or candidates[:1]
     scored.sort(key=lambda c: starts.index(c[0]) if c[0] in starts else 0)
+    # every λ_g stays within the range of its start's grid (so that the per-group λ
+    # cannot win by reaching below the floor the single λ was held to), at most
+    # LOWER_SPAN below its start, and below HEADROOM times the grid's top
     bounds = {
         name: (
-            np.asarray(point.lam, dtype=float) / LOWER_SPAN,
+            np.maximum(np.asarray(point.lam, dtype=float) / LOWER_SPAN, floors[name]),
             HEADROOM * np.maximum(top, single_top),
         )
         for name, point, top in scored
@@ -575,6 +584,7 @@ def search_groups(
         step=step,
         min_step=min_step,
         max_evaluations=max_evaluations,
+        expansion=expansion,
     )
     searched_points = search.trace[trace0:]
     # the ends below the single λ's criterion, best first (stable: the order of

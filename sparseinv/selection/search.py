@@ -259,6 +259,7 @@ class LambdaSearch:
         step: float = STEP,
         min_step: float = MIN_STEP,
         max_evaluations: int = 100,
+        expansion: float = 1.0,
     ) -> Point:
         r"""Compass search on :math:`u = \log(\text{params})` from ``start``, within bounds.
 
@@ -277,6 +278,11 @@ class LambdaSearch:
             The search stops once the step would fall below this factor, > 1.
         max_evaluations : int, default 100
             Most evaluations of this search (cache hits are free).
+        expansion : float, default 1.0
+            Each further step of a pursued move is this many times longer than the
+            last (1: the same step again; 2: twice as far in log λ each time, so that
+            a λ that must move by orders of magnitude gets there in a few
+            evaluations).
 
         Returns
         -------
@@ -288,7 +294,8 @@ class LambdaSearch:
         Each poll tries :math:`u \pm h e_j` for every parameter and, with more than
         one, :math:`u \pm h\mathbf 1` (the common scale), the sign that last improved
         first. An improvement by more than ``min_improvement`` is taken and pursued
-        with the same step while it keeps improving; a poll without one halves
+        in the same direction, each step ``expansion`` times the last, while it keeps
+        improving; a poll without one halves
         :math:`h`, from :math:`\log(\text{step})` down to :math:`\log(\text{min\_step})`.
         Each evaluation is warm-started from the state of the current best. A λ
         already evaluated (by any search on this object) is read from the cache.
@@ -297,6 +304,8 @@ class LambdaSearch:
         so the search ends in bounded time even when every point ties.
         """
         step, min_step = float(step), float(min_step)
+        if not (math.isfinite(expansion) and expansion >= 1):
+            raise ValueError(f"expansion must be a finite number >= 1; got {expansion!r}")
         if not (1 < min_step <= step) or not math.isfinite(step):
             raise ValueError(
                 f"step and min_step must satisfy 1 < min_step <= step; got {step}, {min_step}"
@@ -337,9 +346,11 @@ class LambdaSearch:
                     if found is None:
                         continue
                     moved, signs[i] = True, sign
+                    length = h
                     while found is not None:
                         best, u = found, np.log(np.array(found.params, dtype=float))
-                        found = attempt(u + sign * h * d)
+                        length *= expansion
+                        found = attempt(u + sign * length * d)
                     break
             if not moved:
                 h /= 2
@@ -353,6 +364,7 @@ class LambdaSearch:
         step: float = STEP,
         min_step: float = MIN_STEP,
         max_evaluations: int = 100,
+        expansion: float = 1.0,
     ) -> list[Point]:
         """A pattern search from every start, in order, on the shared cache.
 
@@ -362,7 +374,7 @@ class LambdaSearch:
             Each start with its own bounds.
         to_lams : callable
             Parameters to λ.
-        step, min_step : float
+        step, min_step, expansion : float
             See :meth:`pattern`.
         max_evaluations : int, default 100
             Most evaluations of each search.
@@ -384,6 +396,7 @@ class LambdaSearch:
                     step=step,
                     min_step=min_step,
                     max_evaluations=max_evaluations,
+                    expansion=expansion,
                 )
             )
         return ends

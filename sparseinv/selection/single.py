@@ -179,6 +179,8 @@ class _Run:
     state: Any  # the criterion's warm-start state at the chosen λ
     fits: list[Fit]
     gen: np.random.Generator  # the random source of folds and probes, to continue with
+    grid_floor: float = 0.0  # the smallest scale of the full grid (the scan may stop before)
+    grid_size: int = 0  # the scales of the full grid
 
 
 def select_lambda(
@@ -525,6 +527,8 @@ def run_single(
         state=states[index],
         fits=fits,
         gen=gen,
+        grid_floor=float(scales[-1]),
+        grid_size=int(scales.size),
     )
 
 

@@ -46,6 +46,11 @@ SELECTION_METHODS = ("oracle", *DATA_SELECTIONS)
 ORACLE_MIN_STEP = 2.0**0.125
 # refinement steps of the oracle's scale search, coarse to fine
 _STEP_FACTORS = (2.0, 2.0**0.5, 2.0**0.25, ORACLE_MIN_STEP)
+# the oracle pursues an improving move twice as far each time: with its small budgets a
+# λ_g that must move by orders of magnitude (the ECG's finest scales) still gets there
+_ORACLE_EXPANSION = 2.0
+# most evaluations of the refinement without a budget (it needs about a dozen)
+_REFINE_EVALUATIONS = 100
 # evaluations kept for the refinement when a budget cuts the oracle's grid
 _REFINE_RESERVE = 4
 
@@ -250,11 +255,13 @@ def select_strategy(
     (:meth:`~sparseinv.selection.search.LambdaSearch.scan`); the per-group λ come
     from the multi-start pattern search of
     :func:`~sparseinv.select_group_lambdas` with the same criterion object (same σ,
-    same folds). The oracle differs only in its defaults: it stops its scan
-    ``patience`` points past the best, refines the best scale with factors
-    :math:`2^{1/2^j}` no coarser than half a grid step down to
-    :math:`2^{1/8}`, needs a move to gain more than 1e-3 (dB for the SNR), starts its
-    per-group search from the refined single λ alone, and skips the confirmation.
+    same folds, same bounds: each λ_g within the range of its start's grid). The
+    oracle differs only in its defaults: it stops its scan ``patience`` points past
+    the best, refines the best scale with factors :math:`2^{1/2^j}` no coarser than
+    half a grid step down to :math:`2^{1/8}`, needs a move to gain more than 1e-3 (dB
+    for the SNR), pursues an improving move twice as far each time (``expansion=2``:
+    its budgets are small), starts its per-group search from the refined single λ
+    alone, and skips the confirmation.
 
     **Noise level.** SURE and the discrepancy principle use the σ̂ of
     :func:`~sparseinv.estimate_noise_std` (``noise_method``), unless ``noise_std``
@@ -391,6 +398,7 @@ def select_strategy(
         n_confirm=n_confirm,
         criterion=criterion,
         starts=starts,
+        expansion=_ORACLE_EXPANSION if oracle else 1.0,
     )
     single_cost = (sel.single.n_solves, sel.single.n_applications) if reuse else (0, 0)
     return SelectionResult(
@@ -447,7 +455,8 @@ def _refine(run: _Run, *, n_lambdas: int, lam_min_ratio: float, budget: int | No
         upper=[top],
         step=factors[0],
         min_step=ORACLE_MIN_STEP,
-        max_evaluations=10**6 if left is None else left,
+        max_evaluations=_REFINE_EVALUATIONS if left is None else left,
+        expansion=_ORACLE_EXPANSION,
     )
     result = replace(
         sel,
