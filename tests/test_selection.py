@@ -25,6 +25,18 @@ def _gaussian(m: int, n: int, k: int, sigma: float, seed: int) -> tuple:
     return A, x, A @ x + sigma * rng.standard_normal(m)
 
 
+def _scaled_blocks():
+    """Block 1's columns 100 times weaker and its coefficients 100 times larger."""
+    return problems.block_sparse(
+        [40, 40],
+        [4, 4],
+        amplitudes=[1.0, 100.0],
+        column_scales=[1.0, 0.01],
+        n_measurements=60,
+        rng=0,
+    )
+
+
 # ----------------------------------------------------------------------------- SURE
 
 
@@ -242,14 +254,7 @@ def test_group_lambdas_multi_start_escapes_the_single_lambda(method: str) -> Non
     # block 1's columns are 100 times weaker, its coefficients 100 times larger: its λ
     # must be ~100 times smaller, and steps of 2 from one λ change nothing (block 1 stays
     # zero), so the single start is stuck; the weighting-rule starts are not
-    p = problems.block_sparse(
-        [40, 40],
-        [4, 4],
-        amplitudes=[1.0, 100.0],
-        column_scales=[1.0, 0.01],
-        n_measurements=60,
-        rng=0,
-    )
+    p = _scaled_blocks()
     kw = {"method": method, "n_lambdas": 12, "n_folds": 3, "n_confirm": 1, "rng": 0}
     one = select_group_lambdas(p.A, p.b, p.groups, starts=("single",), **kw)
     multi = select_group_lambdas(p.A, p.b, p.groups, **kw)
@@ -423,14 +428,7 @@ def test_cv_standard_error_is_the_spread_over_folds() -> None:
 
 
 def test_every_selection_result_holds_its_criterion_curves() -> None:
-    p = problems.block_sparse(
-        [40, 40],
-        [4, 4],
-        amplitudes=[1.0, 100.0],
-        column_scales=[1.0, 0.01],
-        n_measurements=60,
-        rng=0,
-    )
+    p = _scaled_blocks()
     sel = select_group_lambdas(p.A, p.b, p.groups, method="cv", n_lambdas=10, n_folds=3, rng=0)
     single = sel.single
     assert single.criterion.shape == single.path_scales.shape == (10,)
