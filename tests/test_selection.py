@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pylops
 import pytest
@@ -457,8 +459,6 @@ def test_a_lambda_at_the_edge_of_its_grid_is_warned_about() -> None:
     assert sel.at_edge == "largest" and sel.index == 0
     # an interior choice is not
     p = problems.compressed_sensing(60, 128, 5, snr_db=20, rng=0)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error", si.selection.LambdaEdgeWarning)
         sel = select_lambda(p.A, p.b, method="sure", noise_std=p.noise_std, n_lambdas=15)
@@ -484,3 +484,36 @@ def test_zero_operator_is_rejected_with_a_named_error(penalty: str) -> None:
     B[0, 0] = 1.0
     with pytest.raises(ValueError, match="orthogonal to the range of A"):
         select_lambda(B, np.r_[0.0, b[1:]], penalty, method="gcv")
+
+
+@pytest.mark.filterwarnings("ignore::sparseinv.selection.LambdaEdgeWarning")  # drifts to a bound
+def test_a_criterion_that_always_improves_cannot_make_the_search_run_forever() -> None:
+    from sparseinv.selection.criteria import FitCriterion
+
+    class Drifting(FitCriterion):  # every new fit scores lower than all before it
+        name = "drifting"
+        calls = 0
+
+        def score(self, fit):
+            Drifting.calls += 1
+            return -float(Drifting.calls)
+
+    CRITERIA["drifting"] = Drifting
+    try:
+        A, _, b = _gaussian(30, 40, 3, 0.1, seed=11)
+        g = si.Groups.from_sizes([20, 20])
+        sel = select_group_lambdas(
+            A,
+            b,
+            g,
+            method="drifting",
+            n_lambdas=6,
+            max_evaluations=9,
+            n_confirm=0,
+            starts=("single",),
+            rng=0,
+        )
+    finally:
+        del CRITERIA["drifting"]
+    assert sel.n_evaluations == 9 and not sel.fallback
+    assert sel.n_solves <= 6 + 9 + 1

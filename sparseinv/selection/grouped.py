@@ -412,7 +412,8 @@ def select_group_lambdas(
         low = [str(groups.labels[g]) for g in np.flatnonzero(sel.at_bound < 0)]
         warnings.warn(
             f"the per-group search stopped at the lower bound of λ for group(s) {low} "
-            f"(1/{LOWER_SPAN:g} of their start); the criterion may want a smaller λ there",
+            f"(the floor of the start's grid, or 1/{LOWER_SPAN:g} of the start); the "
+            "criterion may want a smaller λ there: extend the grid (lam_min_ratio)",
             LambdaEdgeWarning,
             stacklevel=2,
         )
