@@ -215,7 +215,7 @@ def test_group_lambdas_never_worse_than_single_and_cv_runs() -> None:
 
 
 def test_group_lambdas_are_deterministic_for_a_seed_and_continue_a_single_run() -> None:
-    from sparseinv.selection.grouped import search_groups
+    from sparseinv.selection.group_search import search_groups
     from sparseinv.selection.single import run_single
 
     p = problems.block_sparse([100, 100], [20, 2], n_measurements=80, rng=5)

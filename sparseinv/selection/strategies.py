@@ -25,7 +25,7 @@ from sparseinv.problems import Problem
 from sparseinv.result import SolveResult
 from sparseinv.selection._engine import LAM_MIN_RATIO, check_choice
 from sparseinv.selection.criteria import SteinUnbiasedRisk
-from sparseinv.selection.grouped import DEFAULT_STARTS, check_starts, search_groups
+from sparseinv.selection.group_search import DEFAULT_STARTS, check_starts, search_groups
 from sparseinv.selection.search import MIN_STEP, Point
 from sparseinv.selection.single import _Run, run_single
 
