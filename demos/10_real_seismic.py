@@ -40,7 +40,7 @@ import numpy as np
 
 import sparseinv as si
 from sparseinv import metrics, problems
-from sparseinv.tuning import tune_per_group, tune_scale
+from sparseinv.selection.strategies import select_strategy
 
 parser = argparse.ArgumentParser(description="real seismic trace interpolation")
 parser.add_argument("--quick", action="store_true", help="a corner of the section, fewer λ")
@@ -87,9 +87,10 @@ search = (
 # %%
 # One λ, then one λ per group, for each transform
 # -----------------------------------------------
-# The score is the SNR over the removed traces. Both searches are those of
-# :func:`sparseinv.compare` (:mod:`sparseinv.tuning`): a warm-started log grid for one
-# λ, then a pattern search on every group's λ from it.
+# The score is the SNR over the removed traces, the oracle's ``recovery``. Both
+# searches are the one λ search of :func:`sparseinv.compare`
+# (:func:`~sparseinv.selection.strategies.select_strategy`): a warm-started log grid for
+# one λ, refined, then a pattern search on every group's λ continued from it.
 results = {}
 for label, setup in setups.items():
     p = problems.field_trace_interpolation(0.5, **section, **setup, rng=0, volume=volume)
@@ -101,21 +102,14 @@ for label, setup in setups.items():
     def score(x, reconstruct=reconstruct, gather=gather, removed=removed):
         return metrics.snr_db(gather[removed], reconstruct(x)[removed])
 
-    options = {"max_iter": search["max_iter"], "tol": 1e-4, "refine": False}
-    single = tune_scale(
-        p.A, p.b, "l1", score, groups=p.groups, n_lams=search["n_lams"], solver_options=options
-    )
-    grouped = tune_per_group(
-        p.A,
-        p.b,
-        "l1",
-        score,
-        single.lams,
-        groups=p.groups,
-        x0=single.x,
-        budget=search["budget"],
-        solver_options=options,
-    )
+    options = {
+        "method": "oracle",
+        "recovery": score,
+        "n_lambdas": search["n_lams"],
+        "solver_options": {"max_iter": search["max_iter"], "tol": 1e-4, "refine": False},
+    }
+    single = select_strategy(p, si.L1, np.ones(p.groups.n_groups), **options)
+    grouped = select_strategy(p, si.L1, None, start=single, budget=search["budget"], **options)
     results[label] = (p, single, grouped, reconstruct)
     print(
         f"{label:24s} {p.n_features:6d} coefficients, {p.groups.n_groups:2d} groups: "

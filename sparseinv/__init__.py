@@ -1,7 +1,8 @@
 """sparseinv: sparse inversion with one λ or one λ per group."""
 
 from sparseinv import metrics, problems
-from sparseinv.compare import Comparison, compare
+from sparseinv.compare import compare
+from sparseinv.comparison import Comparison
 from sparseinv.groups import Groups
 from sparseinv.objective import (
     from_pylops_eps,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib.util
 import itertools
 import math
 import subprocess
@@ -16,15 +17,11 @@ import pytest
 
 import sparseinv as si
 from sparseinv.bench import CASES, SUITES, CaseReport, Check, Table, main, run_bench
-from sparseinv.bench.cases import (
-    REGRET_METHODS,
-    compare_trial,
-    grouped,
-    l1_trial,
-    regret_trial,
-    seismic,
-    selection_regret,
-)
+from sparseinv.bench.cases import REGRET_METHODS, compare_trial, l1_trial, regret_trial
+from sparseinv.bench.cases.grouped import grouped
+from sparseinv.bench.cases.real_seismic import real_seismic
+from sparseinv.bench.cases.seismic import seismic
+from sparseinv.bench.cases.selection_regret import selection_regret
 from sparseinv.bench.phase import (
     debias,
     donoho_tanner,
@@ -269,6 +266,44 @@ def test_regret_trial_hides_the_truth_from_data_driven_selection():
     assert out["noise_std"] == p.noise_std
     rec = out["records"]["single"]
     assert rec["n_solves"] == 6 and rec["noise_method"] is None
+
+
+@pytest.mark.skipif(importlib.util.find_spec("seislab") is None, reason="needs seislab")
+def test_real_seismic_case_chooses_lambda_by_the_snr_over_the_removed_traces(tmp_path):
+    search = {"max_iter": 40, "tol": 1e-4, "lam_min_ratio": 1e-2, "n_lams": 4, "budget": 6}
+    config = {
+        "interpolation": {
+            **search,
+            "section": {"n_traces": 16, "n_samples": 24},
+            "fraction_kept": 0.5,
+            "setups": {"fk": {"transform": "fk", "nffts": (32, 32)}},
+            "trials": 1,
+            "budget_iter": 20,
+        },
+        "deconvolution": {
+            **search,
+            "crosslines": (50,),
+            "phases": ("zero_phase",),
+            "trials": 1,
+            "n_windows": 2,
+        },
+        "targets": {"fk": 0.0},
+    }
+    report = real_seismic(config, Runner(stream=None))
+    rows = {r["strategy"]: r for r in report.tables[0].rows}
+    assert list(rows) == ["single", "per_group", "same_budget", "pylops"]
+    # the oracle's per-group search starts at the single λ and keeps only improvements
+    assert rows["per_group"]["snr_removed_db"] >= rows["single"]["snr_removed_db"]
+    assert rows["per_group"]["gain_db"] >= 0.0 and rows["single"]["lam_spread"] == 1.0
+    # one grid of n_lams, refined; the per-group search within its budget
+    assert rows["single"]["solves"] >= 4 and rows["per_group"]["solves"] <= 6
+    pylops_check, target_check = report.checks
+    assert "objective ≤ pylops'" in pylops_check.target and "F ratio" in pylops_check.measured
+    assert target_check.passed and "with one λ ≥ 0 dB" in target_check.target
+    deconv = {r["strategy"]: r for r in report.tables[1].rows}
+    assert deconv["per_group"]["validation_db"] >= deconv["single"]["validation_db"]
+    paths = write_report([report], tmp_path, suite="quick", seed=0, jobs=1, seconds=1.0)
+    assert "real_seismic_sections.png" in set(paths)
 
 
 def test_runner_with_workers_gives_the_results_in_order():

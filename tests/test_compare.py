@@ -1,4 +1,4 @@
-"""Tests of sparseinv.compare and the oracle tuning behind it (sparseinv.tuning)."""
+"""Tests of sparseinv.compare: records, strategies, the selections it runs through one search."""
 
 from __future__ import annotations
 
@@ -17,11 +17,9 @@ from sparseinv.compare import (
     SELECTIONS,
     STRATEGIES,
     SelectionResult,
-    data_selection,
-    oracle_selection,
 )
 from sparseinv.problems import Problem
-from sparseinv.tuning import STEP_FACTORS, TuningResult, tune_per_group, tune_scale
+from sparseinv.selection.strategies import ORACLE_MIN_STEP, select_strategy
 
 matplotlib.use("Agg")
 
@@ -226,7 +224,7 @@ def test_a_callable_selection_is_called_with_the_protocol_and_its_solves_are_cou
     (pen, w, start, budget), (_, w2, start2, _) = calls
     assert pen is si.L1 and budget == 7
     assert np.array_equal(w, np.ones(2)) and start is None
-    assert w2 is None and isinstance(start2, TuningResult)
+    assert w2 is None and isinstance(start2, SelectionResult)
     single, grouped = res.records
     lmax = si.lam_max(p.A, p.b)
     np.testing.assert_allclose(single["lams"], 0.1 * lmax)
@@ -249,15 +247,15 @@ def test_a_selection_may_run_without_x_true():
     assert math.isnan(res.records[0]["snr_db"]) and res.records[0]["n_solves"] == 1
 
 
-def test_oracle_selection_is_registered():
+def test_every_selection_runs_through_select_strategy():
     assert si.compare.__module__ == "sparseinv.compare"
-    from sparseinv.compare import SELECTIONS
-
-    assert SELECTIONS["oracle"] is oracle_selection
+    for name, select in SELECTIONS.items():
+        assert select.func is select_strategy and select.keywords == {"method": name}
     p = _small(7)
-    best = oracle_selection(p, si.L1, np.ones(2), n_lams=6)
+    best = select_strategy(p, si.L1, np.ones(2), method="oracle", n_lambdas=6)
     res = si.compare(p, strategies=("single",), n_lams=6)
     np.testing.assert_allclose(best.lams, res.records[0]["lams"])
+    assert best.score == pytest.approx(res.records[0]["snr_db"])
 
 
 # ----------------------------------------------------------------------------- data-driven
@@ -345,7 +343,7 @@ def test_discrepancy_per_group_minimizes_sure_with_the_same_noise_estimate(small
     single, grouped = res.records
     assert single["noise_method"] == grouped["noise_method"] == "given"
     assert single["noise_std"] == grouped["noise_std"] == sigma
-    pg = data_selection(
+    pg = select_strategy(
         p,
         si.L1,
         None,
@@ -359,7 +357,7 @@ def test_discrepancy_per_group_minimizes_sure_with_the_same_noise_estimate(small
     assert pg.selection.single.noise_std == sigma
     np.testing.assert_allclose(pg.lams, grouped["lams"], rtol=1e-12)
     # the discrepancy choice of one λ satisfies its equation on the grid
-    path = data_selection(
+    path = select_strategy(
         p,
         si.L1,
         np.ones(2),
@@ -381,7 +379,7 @@ def test_data_selections_are_registered_and_check_their_method():
     )
     assert res.records[0]["n_solves"] == 6  # selection_options override the grid
     with pytest.raises(ValueError, match="method must be one of"):
-        data_selection(p, si.L1, np.ones(2), method="aic")
+        select_strategy(p, si.L1, np.ones(2), method="aic")
     with pytest.raises(ValueError, match="n_folds"):
         si.compare(p, strategies=("single",), selection="cv", selection_options={"n_folds": 1})
 
@@ -421,60 +419,89 @@ def test_bad_input_is_rejected_with_named_arguments(density):
         si.compare(density, penalty="l3")
 
 
-# ----------------------------------------------------------------------------- tuning
+# ----------------------------------------------------------------------------- the oracle
 def _snr(p):
     return lambda x: si.metrics.snr_db(p.x_true, x)
 
 
-def test_tune_scale_walks_down_from_the_zero_solution_and_refines():
+def test_oracle_scale_walks_down_from_the_zero_solution_and_refines():
     p = _small(8)
-    best = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, n_lams=12)
-    lams = [t[0][0] for t in best.trace]
+    best = select_strategy(p, si.L1, np.ones(2), n_lambdas=12)
+    lams = [lam[0] for lam, _ in best.trace]
     lmax = si.lam_max(p.A, p.b)
     assert lams[0] == pytest.approx(lmax)
-    assert all(a > b for a, b in itertools.pairwise(lams[:8]))
-    assert best.score == max(s for _, s in best.trace)
+    path = best.selection.path_scales
+    assert all(a > b for a, b in itertools.pairwise(path))
+    np.testing.assert_allclose(lams[: path.size], path)
+    assert best.score == pytest.approx(max(s for _, s in best.trace))
+    assert best.score == pytest.approx(si.metrics.snr_db(p.x_true, best.x))
     assert best.n_solves == len(best.trace)
-    # the refinement reaches the resolution of the finest step factor
-    assert len({round(math.log2(x) / math.log2(STEP_FACTORS[-1]), 6) for x in lams}) > 12
+    # the refinement reaches the resolution of the finest step factor, 2^(1/8)
+    assert ORACLE_MIN_STEP == 2.0**0.125
+    steps = {round(math.log2(x) / math.log2(ORACLE_MIN_STEP), 6) for x in lams[path.size :]}
+    assert len(steps) >= 2
 
 
-def test_tune_scale_respects_the_budget_and_is_deterministic():
+def test_oracle_respects_the_budget_and_is_deterministic():
     p = _small(9)
-    a = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, budget=9)
-    b = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, budget=9)
+    a = select_strategy(p, si.L1, np.ones(2), budget=9)
+    b = select_strategy(p, si.L1, np.ones(2), budget=9)
     assert a.n_solves <= 9
     np.testing.assert_array_equal(a.lams, b.lams)
 
 
-def test_tune_per_group_stays_in_bounds_and_never_loses():
+def test_oracle_per_group_never_loses_and_stays_in_its_bounds():
     p = _small(10)
-    start = tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, n_lams=8)
-    lo, hi = 0.8 * start.lams[0], 1.3 * start.lams[0]
-    best = tune_per_group(
-        p.A, p.b, "l1", _snr(p), start.lams, groups=p.groups, x0=start.x, lam_bounds=(lo, hi)
-    )
-    assert best.score >= start.score
-    for lams, _ in best.trace:
-        assert np.all(lams >= lo - 1e-12) and np.all(lams <= hi + 1e-12)
-    # without a known start it solves there first
-    cold = tune_per_group(p.A, p.b, "l1", _snr(p), start.lams, groups=p.groups, budget=1)
-    assert cold.n_solves == 1 and np.array_equal(cold.lams, start.lams)
+    single = select_strategy(p, si.L1, np.ones(2), n_lambdas=8)
+    grouped = select_strategy(p, si.L1, None, start=single, n_lambdas=8)
+    assert grouped.score >= single.score
+    assert grouped.score == pytest.approx(si.metrics.snr_db(p.x_true, grouped.x))
+    sel = grouped.selection
+    top = sel.single.path_scales[0]
+    # the range of the single grid (1e-4 λ_max up), with room to switch a group off
+    for lams, _ in grouped.trace:
+        assert np.all(lams >= 1e-4 * top * (1 - 1e-9)) and np.all(lams <= 4 * top * (1 + 1e-9))
+    # it continued the single run: no solve of the single path repeated
+    assert grouped.n_solves == sel.n_evaluations
+    with pytest.raises(ValueError, match=r"oracle selection needs problem\.x_true"):
+        select_strategy(_blind(p, p.noise_std), si.L1, np.ones(2))
 
 
-def test_tuning_rejects_bad_arguments():
+def test_oracle_takes_a_recovery_score_for_a_problem_without_x_true():
+    # a recorded section has no true model: the oracle scores solutions by a function of
+    # the caller's (here the SNR against x_true, hidden from the problem)
     p = _small(11)
-    with pytest.raises(ValueError, match="weights must hold one value per group"):
-        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, weights=[1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="weights must be finite and > 0"):
-        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, weights=[1.0, 0.0])
-    with pytest.raises(ValueError, match="lam_min_ratio must be in"):
-        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, lam_min_ratio=2.0)
-    with pytest.raises(ValueError, match="n_lams must be >= 2"):
-        tune_scale(p.A, p.b, "l1", _snr(p), groups=p.groups, n_lams=1)
-    with pytest.raises(ValueError, match="factors must be finite numbers > 1"):
-        tune_per_group(p.A, p.b, "l1", _snr(p), [1.0, 1.0], groups=p.groups, factors=[0.5])
-    with pytest.raises(ValueError, match="lam_bounds must satisfy"):
-        tune_per_group(p.A, p.b, "l1", _snr(p), [1.0, 1.0], groups=p.groups, lam_bounds=(2, 1))
-    with pytest.raises(TypeError, match=r"groups must be a sparseinv\.Groups"):
-        tune_scale(p.A, p.b, "l1", _snr(p), groups=None)
+    blind, snr = _blind(p, p.noise_std), _snr(p)
+    kw = {"n_lambdas": 8}
+    single = select_strategy(p, si.L1, np.ones(2), **kw)
+    custom = select_strategy(blind, si.L1, np.ones(2), recovery=snr, **kw)
+    np.testing.assert_array_equal(custom.lams, single.lams)
+    assert custom.score == pytest.approx(single.score) and custom.score == pytest.approx(
+        snr(custom.x)
+    )
+    grouped = select_strategy(p, si.L1, None, start=single, **kw)
+    custom_grouped = select_strategy(blind, si.L1, None, start=custom, recovery=snr, **kw)
+    np.testing.assert_array_equal(custom_grouped.lams, grouped.lams)
+    # it continued the single run (only the search's own solves), as with x_true
+    assert custom_grouped.n_solves == custom_grouped.selection.n_evaluations
+    # a start made with another score is not continued: its single path is run again
+    other = select_strategy(blind, si.L1, None, start=custom, recovery=lambda x: snr(x), **kw)
+    assert other.n_solves > other.selection.n_evaluations
+    with pytest.raises(ValueError, match="recovery is the oracle's score"):
+        select_strategy(p, si.L1, np.ones(2), method="gcv", recovery=snr)
+    with pytest.raises(TypeError, match="recovery must be callable"):
+        select_strategy(blind, si.L1, np.ones(2), recovery=3.0)
+
+
+def test_oracle_solves_with_the_given_solver_options():
+    p = _small(12)
+    short = select_strategy(p, si.L1, np.ones(2), n_lambdas=6, solver_options={"max_iter": 2})
+    full = select_strategy(p, si.L1, np.ones(2), n_lambdas=6)
+    # every solve of the search costs what one FISTA solve of two iterations costs (its
+    # step estimate included), plus a few applications of the search's set-up (λ_max)
+    with pytest.warns(si.ConvergenceWarning):
+        one = si.fista(p.A, p.b, si.L1(float(short.lams[0])), max_iter=2)
+    per_solve = one.n_matvec + one.n_rmatvec
+    assert short.n_solves * per_solve <= short.n_applications <= short.n_solves * per_solve + 8
+    assert full.n_applications > 4 * short.n_applications
+    assert not short.converged

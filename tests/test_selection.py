@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pylops
 import pytest
@@ -23,6 +25,18 @@ def _gaussian(m: int, n: int, k: int, sigma: float, seed: int) -> tuple:
     x = np.zeros(n)
     x[rng.choice(n, k, replace=False)] = rng.choice([-1.0, 1.0], k) * rng.uniform(1, 2, k)
     return A, x, A @ x + sigma * rng.standard_normal(m)
+
+
+def _scaled_blocks():
+    """Block 1's columns 100 times weaker and its coefficients 100 times larger."""
+    return problems.block_sparse(
+        [40, 40],
+        [4, 4],
+        amplitudes=[1.0, 100.0],
+        column_scales=[1.0, 0.01],
+        n_measurements=60,
+        rng=0,
+    )
 
 
 # ----------------------------------------------------------------------------- SURE
@@ -156,8 +170,9 @@ def test_noise_estimates() -> None:
     est = estimate_noise_std(A, b)
     assert est.method == "least_squares" and est.noise_std == pytest.approx(0.2, rel=0.1)
     cs = problems.compressed_sensing(80, 200, 8, snr_db=20, rng=0)
-    with pytest.raises(ValueError, match="noise_std"):
-        estimate_noise_std(cs.A, cs.b)
+    auto = estimate_noise_std(cs.A, cs.b)  # m < n, unstructured b: the cross-validated refit
+    assert auto.method == "cv" and auto.n_solves > 0
+    assert 0.7 * cs.noise_std < auto.noise_std < 1.4 * cs.noise_std
     with pytest.raises(ValueError, match="least_squares"):
         estimate_noise_std(cs.A, cs.b, method="least_squares")
     # SURE falls back on the cross-validated refit, whose σ̂ is of the right order
@@ -200,7 +215,7 @@ def test_group_lambdas_never_worse_than_single_and_cv_runs() -> None:
 
 
 def test_group_lambdas_are_deterministic_for_a_seed_and_continue_a_single_run() -> None:
-    from sparseinv.selection.grouped import search_groups
+    from sparseinv.selection.group_search import search_groups
     from sparseinv.selection.single import run_single
 
     p = problems.block_sparse([100, 100], [20, 2], n_measurements=80, rng=5)
@@ -241,14 +256,7 @@ def test_group_lambdas_multi_start_escapes_the_single_lambda(method: str) -> Non
     # block 1's columns are 100 times weaker, its coefficients 100 times larger: its λ
     # must be ~100 times smaller, and steps of 2 from one λ change nothing (block 1 stays
     # zero), so the single start is stuck; the weighting-rule starts are not
-    p = problems.block_sparse(
-        [40, 40],
-        [4, 4],
-        amplitudes=[1.0, 100.0],
-        column_scales=[1.0, 0.01],
-        n_measurements=60,
-        rng=0,
-    )
+    p = _scaled_blocks()
     kw = {"method": method, "n_lambdas": 12, "n_folds": 3, "n_confirm": 1, "rng": 0}
     one = select_group_lambdas(p.A, p.b, p.groups, starts=("single",), **kw)
     multi = select_group_lambdas(p.A, p.b, p.groups, **kw)
@@ -269,11 +277,11 @@ def test_group_lambdas_multi_start_escapes_the_single_lambda(method: str) -> Non
     assert not multi.fallback and multi.lam[1] < multi.lam[0] / 30
     snr_one = metrics.snr_db(p.x_true, one.x)
     assert metrics.snr_db(p.x_true, multi.x) > snr_one + 5
-    # the rule paths are paid for: one path each (K + 1 solves per λ for CV), then the
-    # searches (K per evaluation for CV), the confirmation (K, and K per end tried)
-    # and, for CV, the full fit
+    # the rule paths are paid for: one path each (K fold solves per λ for CV, one
+    # full-data solve otherwise), then the searches (K per evaluation for CV), the
+    # confirmation (K, and K per end tried) and, for CV, the full fit
     K = 3 if method == "cv" else 1
-    extra = 2 * 12 * (K + 1 if method == "cv" else 1) + multi.n_evaluations * K + 2 * 3
+    extra = 2 * 12 * K + multi.n_evaluations * K + 2 * 3
     assert multi.n_solves >= multi.single.n_solves + extra + (method == "cv")
     assert multi.n_applications > one.n_applications
 
@@ -318,8 +326,6 @@ def test_errors_name_the_argument() -> None:
     A, _, b = _gaussian(20, 30, 3, 0.1, seed=7)
     with pytest.raises(ValueError, match="method"):
         select_lambda(A, b, method="aic")
-    with pytest.raises(ValueError, match="noise_std"):
-        select_lambda(A, b, method="discrepancy")
     with pytest.raises(ValueError, match="n_folds"):
         select_lambda(A, b, method="cv", n_folds=1)
     with pytest.raises(ValueError, match="n_folds"):
@@ -343,6 +349,171 @@ def test_errors_name_the_argument() -> None:
         select_group_lambdas(A, b, g, method="cv", n_folds=21)
     with pytest.raises(ValueError, match="lams"):
         select_group_lambdas(A, b, g, method="gcv", lams=[])
-    with pytest.raises(ValueError, match="noise_std"):  # m < n, b not a smooth trace
-        select_lambda(A, b, method="discrepancy", noise_method="auto")
     assert set(CRITERIA) == {"cv", "discrepancy", "sure", "gcv"}
+
+
+# ----------------------------------------------------------------------------- σ where m <= n
+
+
+def test_noise_is_estimated_where_m_is_below_n_on_many_draws() -> None:
+    # Gaussian compressed sensing, m < n, 20 dB: no least squares, no smooth trace
+    ratios = {"cv": [], "scaled_lasso": []}
+    for seed in range(12):
+        p = problems.compressed_sensing(120, 300, 10, snr_db=20, rng=seed)
+        for method in ratios:
+            est = estimate_noise_std(p.A, p.b, method=method, rng=seed)
+            assert est.method == method and est.n_solves > 0 and est.n_applications > 0
+            ratios[method].append(est.noise_std / p.noise_std)
+        assert estimate_noise_std(p.A, p.b).method == "cv"  # what "auto" picks here
+    for method, values in ratios.items():
+        values = np.array(values)
+        assert 0.85 <= np.median(values) <= 1.15, (method, values)
+        assert np.all((values > 0.5) & (values < 2.0)), (method, values)
+
+
+def test_complex_noise_estimate_where_m_is_below_n() -> None:
+    p = problems.compressed_sensing(64, 128, 5, sensing="partial_fourier", snr_db=20, rng=1)
+    est = estimate_noise_std(p.A, p.b, method="cv")
+    assert 0.7 < est.noise_std / p.noise_std < 1.4
+
+
+def test_every_method_runs_without_noise_std_on_an_under_determined_problem() -> None:
+    # the call of issue 13: it used to raise "noise_std must be given"
+    A, x_true, b = _gaussian(60, 150, 5, 0.1, seed=8)
+    for method in ("cv", "discrepancy", "sure", "gcv"):
+        sel = select_lambda(A, b, "l1", method=method, n_lambdas=15, rng=0)
+        assert np.isfinite(sel.lam) and sel.lam > 0
+        if method in ("discrepancy", "sure"):
+            assert sel.noise_method == "cv" and 0.5 < sel.noise_std / 0.1 < 2.0
+        assert metrics.snr_db(x_true, sel.x) > 10
+    g = si.Groups.from_sizes([75, 75])
+    for method in ("cv", "sure", "gcv"):
+        sel = select_group_lambdas(A, b, g, method=method, n_lambdas=10, n_confirm=1, rng=0)
+        assert np.all(np.isfinite(sel.lam)) and np.all(sel.lam > 0)
+
+
+# ----------------------------------------------------------------------------- the 1-SE rule
+
+
+def test_one_standard_error_rule_never_regularizes_less_than_the_minimum() -> None:
+    for seed in range(6):
+        A, _, b = _gaussian(80, 160, 6, 0.2, seed=20 + seed)
+        kw = {"method": "cv", "n_lambdas": 20, "n_folds": 4, "rng": seed}
+        low = select_lambda(A, b, "l1", **kw)
+        one_se = select_lambda(A, b, "l1", cv_rule="one_se", **kw)
+        # the same folds and path: only the choice differs
+        np.testing.assert_array_equal(low.criterion, one_se.criterion)
+        assert one_se.cv_rule == "one_se" and low.cv_rule == "min"
+        assert one_se.min_index == low.index == low.min_index
+        assert one_se.lam >= low.lam and one_se.index <= low.index
+        se = one_se.criterion_std[low.index]
+        assert np.isfinite(se) and se > 0
+        threshold = low.criterion_value + se
+        assert one_se.criterion_value <= threshold
+        # the largest λ within one standard error: every larger λ is above the threshold
+        assert np.all(one_se.criterion[: one_se.index] > threshold)
+    with pytest.raises(ValueError, match="cv_rule"):
+        select_lambda(A, b, method="cv", cv_rule="two_se")
+
+
+def test_cv_standard_error_is_the_spread_over_folds() -> None:
+    from sparseinv.selection.criteria import FoldFits
+
+    errors = np.array([4.0, 6.0, 5.0, 9.0])
+    sizes = np.array([10, 10, 10, 10])
+    state = FoldFits(fits=(), errors=errors, sizes=sizes)
+    # equal folds: the total's standard error is K · std(E_k, ddof=1) / √K
+    assert state.standard_error == pytest.approx(np.std(errors, ddof=1) * np.sqrt(4))
+
+
+# ----------------------------------------------------------------------------- curves and edges
+
+
+def test_every_selection_result_holds_its_criterion_curves() -> None:
+    p = _scaled_blocks()
+    sel = select_group_lambdas(p.A, p.b, p.groups, method="cv", n_lambdas=10, n_folds=3, rng=0)
+    single = sel.single
+    assert single.criterion.shape == single.path_scales.shape == (10,)
+    assert np.all(np.isfinite(single.criterion_std))
+    assert set(sel.start_curves) == {"lam_max", "column_norm"}
+    for lams, values in sel.start_curves.values():
+        assert lams.shape == (10, 2) and values.shape == (10,)
+        assert np.all(np.diff(np.log(lams), axis=0) < 0)  # from the largest λ down
+    assert sel.search_lams.shape == (sel.search_criterion.size, 2)
+    assert sel.at_bound.shape == (2,)
+
+
+def test_a_lambda_at_the_edge_of_its_grid_is_warned_about() -> None:
+    # noiseless and well determined: every criterion wants the smallest λ of the grid
+    A, _, _ = _gaussian(60, 20, 3, 0.0, seed=9)
+    x = np.zeros(20)
+    x[:3] = [1.0, -2.0, 3.0]
+    b = A @ x
+    with pytest.warns(si.selection.LambdaEdgeWarning, match="smallest λ of the grid"):
+        sel = select_lambda(A, b, "l1", method="gcv", n_lambdas=8)
+    assert sel.at_edge == "smallest" and sel.index == 7
+    # pure noise: x = 0 (the largest λ) is the answer, and is flagged
+    noise = np.random.default_rng(1).standard_normal(60)
+    with pytest.warns(si.selection.LambdaEdgeWarning, match="largest λ of the grid"):
+        sel = select_lambda(A, noise, "l1", method="sure", noise_std=1.0, n_lambdas=8)
+    assert sel.at_edge == "largest" and sel.index == 0
+    # an interior choice is not
+    p = problems.compressed_sensing(60, 128, 5, snr_db=20, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", si.selection.LambdaEdgeWarning)
+        sel = select_lambda(p.A, p.b, method="sure", noise_std=p.noise_std, n_lambdas=15)
+    assert sel.at_edge is None
+
+
+# ----------------------------------------------------------------------------- degenerate A
+
+
+@pytest.mark.parametrize("penalty", ["l0", "l1", "l2"])
+def test_zero_operator_is_rejected_with_a_named_error(penalty: str) -> None:
+    # issue 8, item 12: "l0" raised ZeroDivisionError and "l2" returned λ = 0
+    A = np.zeros((6, 9))
+    b = np.arange(1.0, 7.0)
+    with pytest.raises(ValueError, match="A must not be zero"):
+        select_lambda(A, b, penalty, method="gcv")
+    with pytest.raises(ValueError, match="A must not be zero"):
+        select_group_lambdas(A, b, si.Groups.from_sizes([4, 5]), penalty, method="gcv")
+    with pytest.raises(ValueError, match="A must not be zero"):
+        estimate_noise_std(A, b, method="cv")
+    # b orthogonal to the range of a non-zero A: x = 0 for every λ, for every penalty
+    B = np.zeros((6, 9))
+    B[0, 0] = 1.0
+    with pytest.raises(ValueError, match="orthogonal to the range of A"):
+        select_lambda(B, np.r_[0.0, b[1:]], penalty, method="gcv")
+
+
+@pytest.mark.filterwarnings("ignore::sparseinv.selection.LambdaEdgeWarning")  # drifts to a bound
+def test_a_criterion_that_always_improves_cannot_make_the_search_run_forever() -> None:
+    from sparseinv.selection.criteria import FitCriterion
+
+    class Drifting(FitCriterion):  # every new fit scores lower than all before it
+        name = "drifting"
+        calls = 0
+
+        def score(self, fit):
+            Drifting.calls += 1
+            return -float(Drifting.calls)
+
+    CRITERIA["drifting"] = Drifting
+    try:
+        A, _, b = _gaussian(30, 40, 3, 0.1, seed=11)
+        g = si.Groups.from_sizes([20, 20])
+        sel = select_group_lambdas(
+            A,
+            b,
+            g,
+            method="drifting",
+            n_lambdas=6,
+            max_evaluations=9,
+            n_confirm=0,
+            starts=("single",),
+            rng=0,
+        )
+    finally:
+        del CRITERIA["drifting"]
+    assert sel.n_evaluations == 9 and not sel.fallback
+    assert sel.n_solves <= 6 + 9 + 1

@@ -13,7 +13,9 @@ Run it as ``sparseinv bench [--suite quick|full] [--cases NAME,...] [--out DIR]
    Radon two-dictionary problem;
 5. ``ecg``: a real ECG recording from 30 % and 50 % of its samples;
 6. ``selection_regret``: one λ and per-group λ chosen from the data alone (CV,
-   discrepancy principle, SURE, GCV) against their oracles.
+   discrepancy principle, SURE, GCV) against their oracles;
+7. ``real_seismic``: trace interpolation (FK, linear Radon, globally and in windows)
+   and spike deconvolution of a real stacked section, against pylops' FISTA.
 
 Importing this package does not import matplotlib; figures are drawn when written.
 """

@@ -2,28 +2,43 @@
 
 :func:`select_lambda` picks one λ (or the scale of fixed per-group ratios) on a
 warm-started path by cross-validation, the discrepancy principle, SURE or GCV;
-:func:`select_group_lambdas` picks one λ per group. :data:`CRITERIA` holds the
-criteria by name (subclass :class:`Criterion` or :class:`FitCriterion` and add it
-there to plug in a rule); :func:`estimate_noise_std` estimates σ.
+:func:`select_group_lambdas` picks one λ per group. Both run the one λ search of
+:mod:`sparseinv.selection.search` (also behind every strategy of
+:func:`sparseinv.compare`, oracle included) with a criterion of
+:mod:`sparseinv.selection.criteria`: :data:`CRITERIA` holds the data-driven ones by
+name (subclass :class:`Criterion` or :class:`FitCriterion` and add it there to plug in
+a rule). :func:`estimate_noise_std` estimates σ.
 """
 
-from sparseinv.selection.criteria import CRITERIA, Criterion, FitCriterion
+from sparseinv.selection.criteria import (
+    CRITERIA,
+    Criterion,
+    FitCriterion,
+    FoldFits,
+    Oracle,
+)
 from sparseinv.selection.grouped import (
     SEARCH_STARTS,
     GroupLambdaSelection,
     select_group_lambdas,
 )
 from sparseinv.selection.noise import NoiseEstimate, estimate_noise_std
-from sparseinv.selection.single import LambdaSelection, select_lambda
+from sparseinv.selection.search import LambdaSearch, Point
+from sparseinv.selection.single import LambdaEdgeWarning, LambdaSelection, select_lambda
 
 __all__ = [
     "CRITERIA",
     "SEARCH_STARTS",
     "Criterion",
     "FitCriterion",
+    "FoldFits",
     "GroupLambdaSelection",
+    "LambdaEdgeWarning",
+    "LambdaSearch",
     "LambdaSelection",
     "NoiseEstimate",
+    "Oracle",
+    "Point",
     "estimate_noise_std",
     "select_group_lambdas",
     "select_lambda",

@@ -12,7 +12,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -249,10 +249,26 @@ class Engine:
         """
         w = 1.0 if weights is None else self._per_coefficient(weights)
         name = self.penalty.name
+        corr = np.abs(_host(self.op.rmatvec(self.b)))
+        if not np.all(np.isfinite(corr)):
+            raise ValueError(
+                "A and b must give a finite Aᴴb; got non-finite correlations (check A for "
+                "NaN, inf or entries near the float limits)"
+            )
+        if not np.max(corr) > 0:
+            L = lipschitz(self.op, xp=self.xp, dtype=self.dtype).value
+            if not L > 0:
+                raise ValueError(
+                    f"A must not be zero: A of shape {self.shape} has ‖A‖₂ = 0, so every x "
+                    "fits b equally and there is no λ to select"
+                )
+            raise ValueError(
+                "b must not be orthogonal to the range of A: Aᴴb = 0, so x = 0 for every λ "
+                "and there is nothing to select"
+            )
         if name == "l2":
             L = lipschitz(self.op, xp=self.xp, dtype=self.dtype).value
             return _L2_TOP * L / float(np.min(w))
-        corr = np.abs(_host(self.op.rmatvec(self.b)))
         if name == "l1":
             top = float(np.max(corr / w))
         else:
@@ -280,6 +296,21 @@ class Engine:
 
 
 # ---------------------------------------------------------------------- helpers
+def fit_path(engine: Engine, lam_values: Sequence[Any]) -> list[Fit]:
+    """Full-data fits along ``lam_values`` (from large to small), each warm-started
+    from the previous one (solution and L2 probe solutions)."""
+    fits: list[Fit] = []
+    for lam in lam_values:
+        last = fits[-1] if fits else None
+        fit = engine.fit(
+            lam, x0=None if last is None else last.x, probes=None if last is None else last.probes
+        )
+        if last is not None and last.probes is not None:
+            fits[-1] = replace(last, probes=None)  # keep one set of probe solutions
+        fits.append(fit)
+    return fits
+
+
 def _host(x: Any) -> Any:
     return x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x
 
@@ -412,6 +443,7 @@ __all__ = [
     "check_noise_std",
     "check_scales",
     "check_weights",
+    "fit_path",
     "resolve_penalty",
     "row_subset",
     "scale_grid",

@@ -1,17 +1,21 @@
-r"""Selection criteria: one small class per rule, registered by name in :data:`CRITERIA`.
+r"""Selection criteria: one small class per rule, the scores of the one λ search.
 
-Every criterion scores a λ (one number, one per group or one per coefficient) from
-the data alone, warm-started from the state of a nearby λ:
+Every criterion scores a λ (one number, one per group or one per coefficient),
+warm-started from the state of a nearby λ, and is minimised by
+:class:`~sparseinv.selection.search.LambdaSearch`:
 
 - :meth:`Criterion.evaluate` ``(lam, state) -> (value, state)`` scores one λ (what
-  the per-group search calls);
-- :meth:`Criterion.path` scores a whole path of λ from large to small, given the
-  full-data fits of that path (SURE, GCV and the discrepancy principle need nothing
-  more; cross-validation solves its folds);
-- :meth:`Criterion.choose` picks the index of the selected λ on a path (the
-  minimum, or for the discrepancy principle the crossing of its equation).
+  the scan and the pattern search call);
+- :meth:`Criterion.choose` picks the selected λ on a scanned path (the minimum,
+  for the discrepancy principle the crossing of its equation, for cross-validation
+  optionally the one-standard-error rule);
+- ``min_improvement``: how much a move of the search must lower the value to count.
 
-A new rule is a subclass with these methods, added to :data:`CRITERIA`.
+The data-driven rules (cross-validation, SURE, GCV, the discrepancy principle) are
+registered by name in :data:`CRITERIA`; a new rule is a subclass added there.
+:class:`Oracle` is the same kind of object for a problem whose answer is known: minus
+a recovery metric against ``x_true`` (what :func:`sparseinv.compare` tunes by
+default), so that oracle and data-driven choices of λ run through one search.
 
 Notation: ``N`` real observations (``m``, or ``2m`` for complex data), ``v`` the
 noise variance of one real observation (σ², or σ²/2 for complex data, whose noise
@@ -25,7 +29,8 @@ from __future__ import annotations
 import abc
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -36,13 +41,19 @@ from sparseinv.selection._engine import Engine, Fit, check_n_folds, row_subset
 
 __all__ = [
     "CRITERIA",
+    "CV_RULES",
     "Criterion",
     "CrossValidation",
     "Discrepancy",
     "FitCriterion",
+    "FoldFits",
     "GeneralizedCrossValidation",
+    "Oracle",
     "SteinUnbiasedRisk",
 ]
+
+#: how cross-validation picks λ on a path: the minimum, or the one-standard-error rule
+CV_RULES = ("min", "one_se")
 
 
 class Criterion(abc.ABC):
@@ -75,6 +86,10 @@ class Criterion(abc.ABC):
     needs_noise_std: ClassVar[bool] = False
     #: whether the per-group search may minimise it
     per_group: ClassVar[bool] = True
+    #: whether it needs the degrees of freedom of each fit (a Hutchinson estimate for L2)
+    needs_df: ClassVar[bool] = True
+    #: a move of the search must lower the value by more than this (0: any decrease)
+    min_improvement: float = 0.0
 
     def __init__(
         self,
@@ -111,23 +126,6 @@ class Criterion(abc.ABC):
             The solutions at ``lam``, to warm-start a later call.
         """
 
-    def path(self, lams: Sequence[Any], fits: Sequence[Fit]) -> NDArray[np.float64]:
-        """The criterion along a path.
-
-        Parameters
-        ----------
-        lams : sequence
-            The λ of the path, from large to small.
-        fits : sequence of Fit
-            The full-data fits at those λ (warm-started, in order).
-
-        Returns
-        -------
-        ndarray
-            One value per λ.
-        """
-        return np.array([self.score(fit) for fit in fits])
-
     def score(self, fit: Fit) -> float:
         """The criterion of a full-data fit (for criteria that need nothing else).
 
@@ -142,20 +140,32 @@ class Criterion(abc.ABC):
         """
         raise NotImplementedError(f"{self.name} is not a function of the full-data fit")
 
-    def choose(self, values: NDArray[np.float64]) -> int:
+    def choose(self, values: NDArray[np.float64], states: Sequence[Any] | None = None) -> int:
         """Index of the selected λ on a path: the minimum (the largest λ among ties).
+
+        Going down the path, a λ replaces the best so far only when its value is lower
+        by more than ``min_improvement``; NaN counts as the worst value.
 
         Parameters
         ----------
         values : ndarray
             The criterion along the path, from the largest λ down.
+        states : sequence, optional
+            The states :meth:`evaluate` returned along the path (used by rules that
+            need more than the values, e.g. the one-standard-error rule of
+            cross-validation).
 
         Returns
         -------
         int
         """
-        finite = np.where(np.isfinite(values), values, np.inf)
-        return int(np.argmin(finite))
+        values = np.where(np.isnan(values), np.inf, np.asarray(values, dtype=float))
+        best = 0
+        for i in range(1, values.size):
+            tol = self.min_improvement if np.isfinite(values[best]) else 0.0
+            if values[i] < values[best] - tol:
+                best = i
+        return best
 
     @property
     def n_solves(self) -> int:
@@ -277,7 +287,7 @@ class Discrepancy(FitCriterion):
             return math.inf if fit.rss > 0 else 0.0
         return math.sqrt(fit.rss / target)
 
-    def choose(self, values: NDArray[np.float64]) -> int:
+    def choose(self, values: NDArray[np.float64], states: Sequence[Any] | None = None) -> int:
         below = np.flatnonzero(values <= 1.0)
         if below.size == 0:
             warnings.warn(
@@ -319,6 +329,44 @@ class _Fold:
         return self.engine.n_applications + self.held_op.n_applications
 
 
+@dataclass(frozen=True)
+class FoldFits:
+    """The state of :class:`CrossValidation` at one λ: the fold fits and their errors.
+
+    Attributes
+    ----------
+    fits : tuple of Fit
+        One training fit per fold (the warm starts of the next λ).
+    errors : ndarray
+        Held-out squared error of each fold.
+    sizes : ndarray of int
+        Held-out measurements of each fold.
+    """
+
+    fits: tuple[Fit, ...]
+    errors: NDArray[np.float64]
+    sizes: NDArray[np.intp]
+
+    @property
+    def standard_error(self) -> float:
+        r"""Standard error of the total held-out error :math:`\sum_k E_k`.
+
+        With :math:`e_k = E_k/m_k` the mean error per held-out measurement of fold k
+        and :math:`\bar e = \sum_k E_k / m`, it is
+        :math:`m\sqrt{\sum_k m_k(e_k - \bar e)^2 / (m(K-1))}` (the size-weighted
+        spread over the K folds, as in glmnet).
+        """
+        sizes = self.sizes.astype(float)
+        m = float(sizes.sum())
+        K = sizes.size
+        if K < 2:
+            return math.nan
+        per = self.errors / sizes
+        mean = float(self.errors.sum()) / m
+        var = float(np.sum(sizes * (per - mean) ** 2)) / m
+        return m * math.sqrt(var / (K - 1))
+
+
 class CrossValidation(Criterion):
     r"""K-fold cross-validation over the measurements (rows of A).
 
@@ -331,6 +379,19 @@ class CrossValidation(Criterion):
     The value is the total held-out squared error
     :math:`\sum_k \|A_k\hat x_{-k} - b_k\|^2`. Each fold keeps its own warm start.
 
+    Parameters
+    ----------
+    engine : Engine
+        The full-data problem.
+    rule : {"min", "one_se"}, default "min"
+        How :meth:`choose` picks λ on a path: the minimum, or the largest λ whose
+        value is within one standard error (:attr:`FoldFits.standard_error`) of the
+        minimum (Breiman et al. 1984; Hastie, Tibshirani & Friedman 2009, §7.10):
+        never a smaller λ than the minimum's.
+    **kwargs
+        ``n_folds``, ``rng`` (and the unused ``noise_var``, ``tau``) of
+        :class:`Criterion`.
+
     Examples
     --------
     >>> import numpy as np, sparseinv as si
@@ -338,12 +399,19 @@ class CrossValidation(Criterion):
     >>> sel = si.select_lambda(p.A, p.b, method="cv", n_folds=3, n_lambdas=10, rng=0)
     >>> sel.n_solves  # 10 on all the data, 3 x 10 on the folds
     40
+    >>> one_se = si.select_lambda(p.A, p.b, method="cv", cv_rule="one_se", n_folds=3,
+    ...                           n_lambdas=10, rng=0)
+    >>> bool(one_se.lam >= sel.lam)
+    True
     """
 
     name = "cv"
 
-    def __init__(self, engine: Engine, **kwargs: Any) -> None:
+    def __init__(self, engine: Engine, *, rule: str = "min", **kwargs: Any) -> None:
         super().__init__(engine, **kwargs)
+        if not isinstance(rule, str) or rule not in CV_RULES:
+            raise ValueError(f"cv_rule must be one of {list(CV_RULES)}; got {rule!r}")
+        self.rule = rule
         m = engine.shape[0]
         check_n_folds(self.n_folds, m)
         order = self.rng.permutation(m)
@@ -352,27 +420,27 @@ class CrossValidation(Criterion):
             held = np.sort(held)
             train = np.setdiff1d(np.arange(m), held, assume_unique=True)
             self.folds.append(_Fold(engine, train, held))
-        self.best_state: tuple[Fit, ...] | None = None
 
-    def evaluate(self, lam: Any, state: tuple[Fit, ...] | None) -> tuple[float, tuple[Fit, ...]]:
-        total = 0.0
+    def evaluate(self, lam: Any, state: FoldFits | None) -> tuple[float, FoldFits]:
+        errors = np.empty(len(self.folds))
         fits = []
         for k, fold in enumerate(self.folds):
-            x0 = None if state is None else state[k].x
+            x0 = None if state is None else state.fits[k].x
             fit = fold.engine.fit(_scaled(lam, fold.lam_factor), x0=x0)
-            total += fold.held_out_error(fit.x)
+            errors[k] = fold.held_out_error(fit.x)
             fits.append(fit)
-        return total, tuple(fits)
+        sizes = np.array([fold.held_b.size for fold in self.folds], dtype=np.intp)
+        return float(errors.sum()), FoldFits(fits=tuple(fits), errors=errors, sizes=sizes)
 
-    def path(self, lams: Sequence[Any], fits: Sequence[Fit]) -> NDArray[np.float64]:
-        values: list[float] = []
-        state = None
-        for lam in lams:
-            value, state = self.evaluate(lam, state)
-            if not values or value < min(values):
-                self.best_state = state  # the folds' solutions at the running minimum
-            values.append(value)
-        return np.array(values)
+    def choose(self, values: NDArray[np.float64], states: Sequence[Any] | None = None) -> int:
+        best = super().choose(values)
+        if self.rule == "min" or states is None:
+            return best
+        se = states[best].standard_error
+        if not math.isfinite(se):
+            return best
+        within = np.flatnonzero(np.asarray(values, dtype=float)[: best + 1] <= values[best] + se)
+        return int(within[0])
 
     @property
     def n_solves(self) -> int:
@@ -381,6 +449,59 @@ class CrossValidation(Criterion):
     @property
     def n_applications(self) -> int:
         return sum(f.n_applications for f in self.folds)
+
+
+class Oracle(FitCriterion):
+    r"""Minus a recovery metric of the solution: the oracle choice of λ.
+
+    Not a rule for real data: it scores a solution against a known truth, what
+    :func:`sparseinv.compare` tunes by default to measure what each λ
+    parametrisation can achieve at best. It runs through the same search as the
+    data-driven criteria, one full-data solve per λ.
+
+    Parameters
+    ----------
+    engine : Engine
+        The full-data problem.
+    recovery : callable
+        ``recovery(x) -> float``, higher is better (e.g. the SNR of x against
+        ``x_true`` in dB); NaN counts as the worst.
+    min_improvement : float, default 1e-3
+        A move must raise ``recovery`` by more than this (in its units, dB for the
+        SNR) to count.
+
+    Examples
+    --------
+    >>> import numpy as np, sparseinv as si
+    >>> from sparseinv.selection._engine import Engine
+    >>> x_true = np.array([3.0, 0.0, -2.0])
+    >>> engine = Engine(np.eye(3), x_true + [0.1, 0.1, -0.1], si.L1, None, "fista", {})
+    >>> oracle = Oracle(engine, lambda x: -float(np.sum((x - x_true) ** 2)))
+    >>> value, fit = oracle.evaluate(0.1, None)
+    >>> round(value, 4), fit.x.round(2).tolist()
+    (0.0, [3.0, 0.0, -2.0])
+    """
+
+    name = "oracle"
+    needs_df = False
+    per_group = True
+
+    def __init__(
+        self,
+        engine: Engine,
+        recovery: Callable[[Any], float],
+        *,
+        min_improvement: float = 1e-3,
+    ) -> None:
+        super().__init__(engine)
+        if not callable(recovery):
+            raise TypeError(f"recovery must be callable; got {type(recovery).__name__}")
+        self.recovery = recovery
+        self.min_improvement = float(min_improvement)
+
+    def score(self, fit: Fit) -> float:
+        value = float(self.recovery(fit.x))
+        return math.inf if math.isnan(value) else -value
 
 
 def _scaled(lam: Any, factor: float) -> Any:

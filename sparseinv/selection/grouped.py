@@ -1,10 +1,9 @@
-"""Select one λ per group from the data alone (pattern search from the best single λ)."""
+"""Select one λ per group from the data alone (the public face of the per-group search)."""
 
 from __future__ import annotations
 
-import math
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -14,121 +13,20 @@ from sparseinv._validation import check_positive_number
 from sparseinv.groups import Groups
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
-from sparseinv.selection._engine import Engine, check_choice, check_groups, scale_grid
-from sparseinv.selection.criteria import CRITERIA, Criterion, CrossValidation
-from sparseinv.selection.single import LambdaSelection, _Run, fit_path, run_single
-from sparseinv.weights import RULES, group_weights
+from sparseinv.selection._engine import check_choice, check_groups
+from sparseinv.selection.criteria import CRITERIA
+from sparseinv.selection.group_search import (
+    DEFAULT_STARTS,
+    LOWER_SPAN,
+    SEARCH_STARTS,
+    GroupLambdaSelection,
+    check_starts,
+    check_steps,
+    search_groups,
+)
+from sparseinv.selection.single import LambdaEdgeWarning, run_single, warn_at_edge
 
 __all__ = ["SEARCH_STARTS", "GroupLambdaSelection", "select_group_lambdas"]
-
-#: the per-group search never moves a λ further than this factor below its start
-_LOWER_SPAN = 1e3
-#: possible starting points of the per-group search: the best single λ, or the best
-#: scale s of λ_g = s·w_g for a weighting rule of :func:`~sparseinv.group_weights`
-SEARCH_STARTS = ("single", *(rule for rule in RULES if rule != "uniform"))
-#: the default starts of :func:`select_group_lambdas`
-DEFAULT_STARTS = ("single", "lam_max", "column_norm")
-
-
-@dataclass(frozen=True)
-class GroupLambdaSelection:
-    """Result of :func:`select_group_lambdas`.
-
-    Attributes
-    ----------
-    lam : ndarray
-        One λ per group, positive and finite.
-    x : ndarray
-        The solution at ``lam`` on the full data.
-    method : str
-        The criterion minimised (``"sure"``, ``"gcv"`` or ``"cv"``).
-    penalty : str
-        ``"l0"``, ``"l1"`` or ``"l2"``.
-    groups : Groups
-        The groups ``lam`` refers to.
-    criterion_value : float
-        The criterion at ``lam``.
-    single_lam : float
-        The best single λ (the ``"single"`` start, and the fallback).
-    single_criterion_value : float
-        The criterion at ``single_lam``; never below ``criterion_value``.
-    confirm_value, single_confirm_value : float
-        The held-out squared error of the searched per-group λ and of the single λ,
-        averaged over the ``n_confirm`` fresh K-fold splits of the confirmation (see
-        Notes of :func:`select_group_lambdas`); NaN without confirmation.
-    fallback : bool
-        True when the search or its confirmation did not improve on the single λ,
-        so that ``lam`` is ``single_lam`` for every group.
-    searched_lam : ndarray
-        The per-group λ the search found (equal to ``lam`` unless ``fallback``).
-    search_lams : ndarray
-        Every λ vector the searches evaluated (one search after the other, in the
-        order of the starts), shape ``(n_evaluations, n_groups)``.
-    search_criterion : ndarray
-        The criterion of each, shape ``(n_evaluations,)``.
-    single : LambdaSelection
-        The single-λ selection (with its path): the fallback, and one of the starts.
-    noise_std : float or None
-        σ used by SURE (given or estimated), None for ``"gcv"`` and ``"cv"``.
-    noise_method : str or None
-        Where σ came from (see :class:`LambdaSelection`).
-    n_evaluations : int
-        Criterion evaluations of the searches (each one solve, K for ``"cv"``).
-    n_solves : int
-        Solves in total: single-λ path, search and confirmation.
-    n_applications : int
-        Applications of A and Aᴴ (or of row subsets of A) in total.
-    start : str
-        The start of the winning search: ``"single"`` or a weighting rule (see Notes
-        of :func:`select_group_lambdas`).
-    start_lam : ndarray
-        λ at that start, one per group.
-    start_values : dict of str to float
-        The criterion at the best point of every start that was scored (a rule whose
-        weights are undefined or all equal is skipped).
-    search_values : dict of str to float
-        The criterion the search from each start reached.
-
-    Examples
-    --------
-    >>> import numpy as np, sparseinv as si
-    >>> g = si.Groups.from_sizes([2, 2])
-    >>> sel = si.select_group_lambdas(np.eye(4), np.array([4.0, -3.0, 0.1, 0.2]), g,
-    ...                               method="sure", noise_std=0.2, n_confirm=0)
-    >>> sel.lam.shape, bool(np.all(sel.lam > 0)), sel.x[2:].tolist()
-    ((2,), True, [0.0, 0.0])
-    """
-
-    lam: NDArray[np.float64]
-    x: Any
-    method: str
-    penalty: str
-    groups: Groups
-    criterion_value: float
-    single_lam: float
-    single_criterion_value: float
-    confirm_value: float
-    single_confirm_value: float
-    fallback: bool
-    searched_lam: NDArray[np.float64]
-    search_lams: NDArray[np.float64]
-    search_criterion: NDArray[np.float64]
-    single: LambdaSelection
-    noise_std: float | None
-    noise_method: str | None
-    n_evaluations: int
-    n_solves: int
-    n_applications: int
-    start: str = "single"
-    start_lam: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
-    start_values: dict[str, float] = field(default_factory=dict)
-    search_values: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in ("lam", "searched_lam", "search_lams", "search_criterion", "start_lam"):
-            arr = np.array(getattr(self, name), dtype=float)
-            arr.flags.writeable = False
-            object.__setattr__(self, name, arr)
 
 
 def select_group_lambdas(
@@ -169,9 +67,9 @@ def select_group_lambdas(
     method : {"sure", "gcv", "cv"}, optional
         The criterion minimised (default ``"sure"``); see :func:`select_lambda`.
     noise_std : float, optional
-        σ for SURE; None estimates it once, on the single-λ path, and keeps it fixed.
-    noise_method : {"auto", "least_squares", "wavelet", "cv"}, optional
-        How σ is estimated (see :func:`select_lambda`).
+        σ for SURE; None estimates it once, before the search, and keeps it fixed.
+    noise_method : {"auto", "least_squares", "wavelet", "scaled_lasso", "cv"}, optional
+        How σ is estimated (see :func:`estimate_noise_std`).
     lams, n_lambdas, lam_min_ratio : optional
         The grid of the single-λ stage (see :func:`select_lambda`).
     n_folds : int, optional
@@ -255,16 +153,24 @@ def select_group_lambdas(
     Starts do not fix a criterion whose minimum is elsewhere: on that draw GCV's
     lowest point stays at −1 dB from every start.
 
-    **Search.** A compass (pattern) search on :math:`u = \log\lambda \in
-    \mathbb{R}^G` from the start :math:`u_0` (:math:`\log\lambda_0\mathbf 1` for the
-    single λ): each poll tries
+    **Search.** The pattern search of
+    :meth:`~sparseinv.selection.search.LambdaSearch.pattern` on
+    :math:`u = \log\lambda \in \mathbb{R}^G` from the start :math:`u_0`
+    (:math:`\log\lambda_0\mathbf 1` for the single λ): each poll tries
     :math:`u \pm h e_g` for every group and :math:`u \pm h\mathbf 1` (the common
     scale); an improvement is taken and pursued in the same direction while it
     improves; a poll without improvement halves h, from ``log(step)`` down to
     ``log(min_step)``. Every evaluation is one solve warm-started from the current
     best solution (K solves for cross-validation, each fold from its own), so the
-    search costs about as much as a few single-λ paths. Coordinates in log λ make
-    the steps relative, as λ's effect is; the common-scale direction lets the search
+    search costs about as much as a few single-λ paths; a λ vector evaluated by
+    the search from an earlier start is not solved again. Each :math:`\lambda_g`
+    stays within the range of its start's grid, at most a thousand times below its
+    start, and at most four times the top of its start's path or of the single
+    path (room to switch a group off): the per-group λ cannot reach a λ the
+    single λ's grid could not. ``at_bound`` reports a λ_g on either bound, and a
+    :class:`~sparseinv.selection.LambdaEdgeWarning` is issued for the lower one (the
+    criterion may want a smaller λ_g). Coordinates in log λ make the steps
+    relative, as λ's effect is; the common-scale direction lets the search
     rebalance the overall level once the ratios move.
 
     Why not a hypergradient? Implicit differentiation of the solution on its support
@@ -326,12 +232,7 @@ def select_group_lambdas(
             f"method must be one of {supported} for per-group λ; got {method!r} (the "
             "discrepancy principle is one equation and cannot fix G values)"
         )
-    step = check_positive_number(step, "step")
-    min_step = check_positive_number(min_step, "min_step")
-    if step <= 1 or min_step <= 1 or min_step > step:
-        raise ValueError(
-            f"step and min_step must satisfy 1 < min_step <= step; got {step}, {min_step}"
-        )
+    step, min_step = check_steps(step, min_step)
     shape = getattr(A, "shape", None)
     if shape is None or len(shape) != 2:
         raise TypeError(f"A must be a 2-D array or linear operator; got {type(A).__name__}")
@@ -362,7 +263,7 @@ def select_group_lambdas(
         rng=gen,
         solver_options=solver_options,
     )
-    return search_groups(
+    sel = search_groups(
         run,
         groups,
         step=step,
@@ -371,325 +272,15 @@ def select_group_lambdas(
         n_confirm=n_confirm,
         starts=starts,
     )
-
-
-def check_starts(starts: Any) -> tuple[str, ...]:
-    """``starts`` as a tuple of distinct names of :data:`SEARCH_STARTS` (a string is one).
-
-    Raises
-    ------
-    ValueError
-        For an unknown name or an empty ``starts``.
-    TypeError
-        When ``starts`` is not a string or a sequence of strings.
-    """
-    if isinstance(starts, str):
-        starts = (starts,)
-    try:
-        names = tuple(starts)
-    except TypeError:
-        raise TypeError(
-            f"starts must be a sequence of names of {list(SEARCH_STARTS)}; "
-            f"got {type(starts).__name__}"
-        ) from None
-    if not names:
-        raise ValueError(f"starts must hold at least one of {list(SEARCH_STARTS)}; got none")
-    for name in names:
-        if not isinstance(name, str) or name not in SEARCH_STARTS:
-            raise ValueError(f"starts must be names of {list(SEARCH_STARTS)}; got {name!r}")
-    return tuple(dict.fromkeys(names))
-
-
-@dataclass
-class _Start:
-    """One starting point of the search: its λ, criterion, warm starts and top λ."""
-
-    name: str
-    lam: NDArray[np.float64]
-    value: float
-    state: Any  # the criterion's warm start at lam
-    x: Any  # the full-data solution at lam
-    top: NDArray[np.float64]  # λ of the path's first (largest) point, one per group
-
-
-def _rule_start(run: _Run, criterion: Criterion, groups: Groups, rule: str) -> _Start | None:
-    """The best point of the path of λ_g = s·w_g for ``rule``, scored by ``criterion``.
-
-    The path has as many scales over the same ratio as the single-λ path, from the
-    scale where x = 0 down, warm-started on the run's engine (its counters record the
-    cost). None when the rule's weights are undefined (``"lam_max"`` for L2, a group
-    without correlation) or all equal (the single-λ path again).
-    """
-    engine = run.engine
-    try:
-        w = group_weights(engine.op, engine.b, groups, rule, penalty=engine.penalty)
-    except ValueError:
-        return None
-    if rule == "lam_max":  # its Aᴴb goes through a fresh operator view: count it here
-        engine.count(1)
-    if np.allclose(w, w[0], rtol=1e-9):
-        return None
-    scales = run.result.path_scales
-    ratio = float(scales[-1] / scales[0])
-    top = engine.top_scale(w)
-    grid = scale_grid(top, n_lambdas=scales.size, lam_min_ratio=ratio) if ratio < 1 else [top]
-    lam_values = [float(s) * w for s in grid]
-    fits = fit_path(engine, lam_values)
-    values = criterion.path(lam_values, fits)
-    index = criterion.choose(values)
-    state = criterion.best_state if isinstance(criterion, CrossValidation) else fits[index]
-    return _Start(
-        name=rule,
-        lam=lam_values[index],
-        value=float(values[index]),
-        state=state,
-        x=fits[index].x,
-        top=lam_values[0],
-    )
-
-
-def search_groups(
-    run: _Run,
-    groups: Groups,
-    *,
-    step: float = 2.0,
-    min_step: float = 1.1,
-    max_evaluations: int | None = None,
-    n_confirm: int = 3,
-    criterion: Criterion | None = None,
-    starts: Sequence[str] = DEFAULT_STARTS,
-) -> GroupLambdaSelection:
-    """The per-group search of :func:`select_group_lambdas` from a finished single-λ run.
-
-    ``run`` is what :func:`~sparseinv.selection.single.run_single` returned (one λ for
-    every group, no weights); the search continues with its engine, criterion, folds
-    and random generator, so ``run_single(rng=seed)`` followed by this call gives the
-    same result as ``select_group_lambdas(rng=seed)``. ``criterion`` replaces the
-    run's criterion (e.g. SURE on the fits of a discrepancy-principle path, with the
-    same σ): its best point on the run's path, computed from the path's fits without
-    any solve, is then the ``"single"`` start. The rule paths of ``starts`` are run
-    on the run's engine and scored by the same criterion (same σ, same folds).
-    Arguments are validated by the caller (``starts`` by :func:`check_starts`).
-    """
-    G = groups.n_groups
-    if max_evaluations is None:
-        max_evaluations = 30 * (G + 1)
-    starts = check_starts(starts)
-    gen = run.gen
-    engine = run.engine
-    single = run.result
-    state0 = run.state
-    if criterion is None:
-        criterion = run.criterion
-    else:  # score the run's path with the new criterion: no solve
-        values = criterion.path(list(single.path_lams), run.fits)
-        index = criterion.choose(values)
-        state0 = run.fits[index]
-        single = replace(
-            single,
-            lam=single.path_lams[index],
-            x=run.fits[index].x,
-            method=criterion.name,
-            index=index,
-            scale=float(single.path_scales[index]),
-            criterion_value=float(values[index]),
-            criterion=values,
+    if sel.fallback:
+        warn_at_edge(sel.single)
+    elif np.any(sel.at_bound < 0):
+        low = [str(groups.labels[g]) for g in np.flatnonzero(sel.at_bound < 0)]
+        warnings.warn(
+            f"the per-group search stopped at the lower bound of λ for group(s) {low} "
+            f"(the floor of the start's grid, or 1/{LOWER_SPAN:g} of the start); the "
+            "criterion may want a smaller λ there: extend the grid (lam_min_ratio)",
+            LambdaEdgeWarning,
+            stacklevel=2,
         )
-    solves0 = engine.n_solves + criterion.n_solves
-    apps0 = engine.n_applications + criterion.n_applications
-    lam0 = float(single.lam)
-    candidates = [
-        _Start(
-            name="single",
-            lam=np.full(G, lam0),
-            value=float(single.criterion_value),
-            state=state0,
-            x=single.x,
-            top=np.full(G, float(single.path_scales[0])),
-        )
-    ]
-    if G > 1:  # with one group every rule is the single λ
-        for rule in starts:
-            if rule != "single":
-                found = _rule_start(run, criterion, groups, rule)
-                if found is not None:
-                    candidates.append(found)
-    scored = (
-        sorted((c for c in candidates if c.name in starts), key=lambda c: starts.index(c.name))
-        or candidates[:1]
-    )
-    # one search from every start; the lowest criterion reached wins (the first of
-    # ``starts`` among ties): the best start need not lead to the best end
-    searches: list[tuple[_Start, _PatternSearch, tuple[Any, float, Any]]] = []
-    for cand in scored:
-        u0 = np.log(cand.lam)
-        search = _PatternSearch(
-            criterion,
-            u0=u0,
-            f0=cand.value,
-            state0=cand.state,
-            h0=math.log(step),
-            h_min=math.log(min_step),
-            lower=u0 - math.log(_LOWER_SPAN),
-            upper=np.log(np.maximum(cand.top, candidates[0].top)) + math.log(step),
-            max_evaluations=max_evaluations,
-        )
-        searches.append((cand, search, search.run()))
-    trace_u = [v for _, search, _ in searches for v in search.trace_u]
-    trace_f = [v for _, search, _ in searches for v in search.trace_f]
-    # the searches' ends below the single λ's criterion, best first (stable: the order
-    # of ``starts`` among ties), one per distinct λ
-    ends: list[tuple[_Start, Any, float, Any]] = []
-    for cand, _, (u_end, f_end, state_end) in sorted(searches, key=lambda item: item[2][1]):
-        if f_end < single.criterion_value and not any(
-            np.allclose(u_end, e[1], rtol=0.0, atol=1e-12) for e in ends
-        ):
-            ends.append((cand, u_end, f_end, state_end))
-    if ends:
-        best, u, f, state = ends[0]
-    else:
-        best, _, (u, f, state) = min(searches, key=lambda item: item[2][1])
-    improved = bool(ends)
-    confirm_value = single_confirm = math.nan
-    extra_solves = extra_apps = 0
-    if improved and n_confirm > 0:
-        # the same R fresh splits for every end: the first (lowest criterion) whose
-        # held-out error beats the single λ's is returned
-        checks = []
-        single_confirm = 0.0
-        for _ in range(n_confirm):
-            check = CrossValidation(engine, n_folds=run.criterion.n_folds, rng=gen)
-            value_single, folds = check.evaluate(np.full(G, lam0), None)
-            single_confirm += value_single / n_confirm
-            checks.append((check, folds))
-        improved = False
-        for cand, u_end, f_end, state_end in ends:
-            lam_end = np.exp(u_end)
-            held = sum(check.evaluate(lam_end, folds)[0] / n_confirm for check, folds in checks)
-            if math.isnan(confirm_value):
-                confirm_value = held  # the best end's, reported on fallback
-            if held < single_confirm:
-                best, u, f, state = cand, u_end, f_end, state_end
-                confirm_value, improved = held, True
-                break
-        for check, _ in checks:
-            extra_solves += check.n_solves
-            extra_apps += check.n_applications
-    searched = np.exp(u)
-    if improved:
-        lam, value = searched, f
-        x = _full_solution(engine, criterion, best.x, state, searched)
-    else:
-        lam, value, x = np.full(G, lam0), single.criterion_value, single.x
-    # the single stage's cost (noise estimate included) plus what the search added
-    total_solves = single.n_solves + extra_solves + (engine.n_solves + criterion.n_solves - solves0)
-    total_apps = (
-        single.n_applications
-        + extra_apps
-        + (engine.n_applications + criterion.n_applications - apps0)
-    )
-    return GroupLambdaSelection(
-        lam=lam,
-        x=x,
-        method=criterion.name,
-        penalty=single.penalty,
-        groups=groups,
-        criterion_value=float(value),
-        single_lam=lam0,
-        single_criterion_value=single.criterion_value,
-        confirm_value=float(confirm_value),
-        single_confirm_value=float(single_confirm),
-        fallback=not improved,
-        searched_lam=searched,
-        search_lams=np.exp(np.array(trace_u)) if trace_u else np.empty((0, G)),
-        search_criterion=np.array(trace_f),
-        single=single,
-        noise_std=single.noise_std,
-        noise_method=single.noise_method,
-        n_evaluations=len(trace_f),
-        n_solves=total_solves,
-        n_applications=total_apps,
-        start=best.name,
-        start_lam=best.lam,
-        start_values={c.name: c.value for c in scored},
-        search_values={c.name: float(r[1]) for c, _, r in searches},
-    )
-
-
-def _full_solution(
-    engine: Engine, criterion: Criterion, start: Any, state: Any, lam: NDArray[np.float64]
-) -> Any:
-    """The full-data solution at ``lam``: the search's own for full-data criteria."""
-    if isinstance(criterion, CrossValidation):
-        return engine.fit(lam, x0=start).x
-    return state.x
-
-
-class _PatternSearch:
-    """Compass search with extrapolation on log λ, caching every point it evaluated."""
-
-    def __init__(
-        self,
-        criterion: Criterion,
-        *,
-        u0: NDArray[np.float64],
-        f0: float,
-        state0: Any,
-        h0: float,
-        h_min: float,
-        lower: NDArray[np.float64],
-        upper: NDArray[np.float64],
-        max_evaluations: int,
-    ) -> None:
-        self.criterion = criterion
-        self.u, self.f, self.state = u0.copy(), f0, state0
-        self.u0 = u0
-        self.h0, self.h_min = h0, h_min
-        self.lower, self.upper = lower, upper
-        self.max_evaluations = max_evaluations
-        self.grid = h_min / 2 ** math.ceil(math.log2(h0 / h_min))  # lattice of all points
-        self.cache: dict[tuple[int, ...], float] = {self._key(u0): f0}
-        self.trace_u: list[NDArray[np.float64]] = []
-        self.trace_f: list[float] = []
-
-    def _key(self, u: NDArray[np.float64]) -> tuple[int, ...]:
-        return tuple(np.rint((u - self.u0) / self.grid).astype(int).tolist())
-
-    def _try(self, u: NDArray[np.float64]) -> bool:
-        """Evaluate ``u`` (unless seen or out of bounds); move there if it improves."""
-        if np.any(u < self.lower) or np.any(u > self.upper):
-            return False
-        key = self._key(u)
-        if key in self.cache:
-            return False
-        if len(self.trace_f) >= self.max_evaluations:
-            return False
-        value, state = self.criterion.evaluate(np.exp(u), self.state)
-        self.cache[key] = value
-        self.trace_u.append(u.copy())
-        self.trace_f.append(value)
-        if value < self.f:
-            self.u, self.f, self.state = u, value, state
-            return True
-        return False
-
-    def run(self) -> tuple[NDArray[np.float64], float, Any]:
-        G = self.u.size
-        directions = [np.eye(G)[g] for g in range(G)]
-        if G > 1:
-            directions.append(np.ones(G))
-        signs = [1.0] * len(directions)
-        h = self.h0
-        while h >= self.h_min * (1 - 1e-9) and len(self.trace_f) < self.max_evaluations:
-            moved = False
-            for i, d in enumerate(directions):
-                for sign in (signs[i], -signs[i]):
-                    if self._try(self.u + sign * h * d):
-                        moved = True
-                        signs[i] = sign
-                        while self._try(self.u + sign * h * d):
-                            pass
-                        break
-            if not moved:
-                h /= 2
-        return self.u, self.f, self.state
+    return sel

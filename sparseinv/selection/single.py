@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,16 +24,31 @@ from sparseinv.selection._engine import (
     check_noise_std,
     check_scales,
     check_weights,
+    fit_path,
     resolve_penalty,
     scale_grid,
 )
-from sparseinv.selection.criteria import CRITERIA, Criterion, CrossValidation
-from sparseinv.selection.noise import estimate_noise_std
+from sparseinv.selection.criteria import (
+    CRITERIA,
+    CV_RULES,
+    Criterion,
+    CrossValidation,
+    FitCriterion,
+    FoldFits,
+    Oracle,
+)
+from sparseinv.selection.noise import SELECTION_NOISE_METHODS, noise_for_selection
+from sparseinv.selection.search import LambdaSearch, Point
 
-__all__ = ["SELECTION_NOISE_METHODS", "LambdaSelection", "select_lambda"]
+__all__ = ["LambdaEdgeWarning", "LambdaSelection", "select_lambda"]
 
-#: how the selection functions may obtain σ when it is not given
-SELECTION_NOISE_METHODS = ("auto", "least_squares", "wavelet", "cv")
+
+class LambdaEdgeWarning(UserWarning):
+    """The chosen λ lies at an edge of its grid or of its search bounds.
+
+    The criterion may keep falling beyond it: extend the grid (``lams``,
+    ``lam_min_ratio``) or check the noise level.
+    """
 
 
 @dataclass(frozen=True)
@@ -47,7 +63,8 @@ class LambdaSelection:
     x : ndarray
         The solution at ``lam`` (from the warm-started path).
     method : str
-        The criterion: ``"cv"``, ``"discrepancy"``, ``"sure"`` or ``"gcv"``.
+        The criterion: ``"cv"``, ``"discrepancy"``, ``"sure"`` or ``"gcv"``
+        (``"oracle"`` inside :func:`sparseinv.compare`).
     penalty : str
         ``"l0"``, ``"l1"`` or ``"l2"``.
     index : int
@@ -62,7 +79,7 @@ class LambdaSelection:
     path_scales : ndarray
         The scales s of the path, shape ``(n_lambdas,)``.
     criterion : ndarray
-        The criterion along the path (for ``"discrepancy"`` the ratio
+        The criterion curve along the path (for ``"discrepancy"`` the ratio
         ‖b − Ax‖ / (τσ√m), chosen where it crosses 1).
     objective : ndarray
         F at each solution of the full-data path.
@@ -76,8 +93,9 @@ class LambdaSelection:
     noise_std : float or None
         The σ the criterion used (None for ``"cv"`` and ``"gcv"``).
     noise_method : str or None
-        Where σ came from: ``"given"``, ``"least_squares"``, ``"wavelet"``, ``"cv"``
-        or None.
+        Where σ came from: ``"given"`` or the estimator of
+        :func:`~sparseinv.estimate_noise_std` (``"least_squares"``, ``"wavelet"``,
+        ``"scaled_lasso"``, ``"cv"``), or None.
     weights : ndarray or None
         The fixed ratios, or None.
     n_solves : int
@@ -86,6 +104,19 @@ class LambdaSelection:
         Applications of A and Aᴴ (or of row subsets of A) in total.
     converged : bool
         Whether every solve of the full-data path converged.
+    criterion_std : ndarray
+        The standard error of the criterion along the path (cross-validation: the
+        spread over the folds, see :class:`~sparseinv.selection.FoldFits`); NaN for
+        the other criteria.
+    cv_rule : str
+        ``"min"`` or ``"one_se"`` (how cross-validation chose; ``"min"`` otherwise).
+    min_index : int
+        Position of the minimum of the criterion (equal to ``index`` except under
+        the one-standard-error rule and the discrepancy principle).
+    at_edge : str or None
+        ``"largest"`` or ``"smallest"`` when the chosen λ is the first or the last
+        of a grid of three or more (a :class:`LambdaEdgeWarning` was issued), else
+        None.
 
     Examples
     --------
@@ -116,6 +147,10 @@ class LambdaSelection:
     n_solves: int
     n_applications: int
     converged: bool
+    criterion_std: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    cv_rule: str = "min"
+    min_index: int = -1
+    at_edge: str | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -126,6 +161,7 @@ class LambdaSelection:
             "support_size",
             "df",
             "residual_norm",
+            "criterion_std",
         ):
             arr = np.array(getattr(self, name))
             arr.flags.writeable = False
@@ -139,9 +175,12 @@ class _Run:
     result: LambdaSelection
     engine: Engine
     criterion: Criterion
+    search: LambdaSearch  # the search that scanned the path (its cache and trace)
     state: Any  # the criterion's warm-start state at the chosen λ
     fits: list[Fit]
     gen: np.random.Generator  # the random source of folds and probes, to continue with
+    grid_floor: float = 0.0  # the smallest scale of the full grid (the scan may stop before)
+    grid_size: int = 0  # the scales of the full grid
 
 
 def select_lambda(
@@ -158,6 +197,7 @@ def select_lambda(
     n_lambdas: int = 30,
     lam_min_ratio: float | None = None,
     n_folds: int = 5,
+    cv_rule: str = "min",
     tau: float = 1.0,
     n_probes: int = 16,
     solver: str | Callable[..., SolveResult] = "fista",
@@ -185,14 +225,9 @@ def select_lambda(
     noise_std : float, optional
         σ of the noise of one sample of b (for ``"sure"`` and ``"discrepancy"``).
         None: estimated as ``noise_method`` says.
-    noise_method : {"auto", "least_squares", "wavelet", "cv"}, optional
-        How σ is estimated when not given: see :func:`estimate_noise_std` for the
-        first three; ``"cv"`` is the refitted residual
-        :math:`\|b - A\hat x\|^2/(m - \mathrm{df})` at the cross-validated λ (Reid,
-        Tibshirani & Friedman 2016). ``"auto"`` tries least squares (``m > n``), then
-        the wavelet estimate (when ``b`` is a smooth sampled signal), then ``"cv"``
-        for SURE; for the discrepancy principle it stops with an error, since a σ
-        fitted by the very model the principle selects would make it circular.
+    noise_method : {"auto", "least_squares", "wavelet", "scaled_lasso", "cv"}, optional
+        How σ is estimated when not given: see :func:`estimate_noise_std`
+        (``"auto"``, the default, has an estimate for every A and b).
     lams : sequence of float, optional
         The grid of λ (of scales s with weights); sorted from large to small. Default:
         ``n_lambdas`` values from the largest useful one down to
@@ -204,6 +239,11 @@ def select_lambda(
         for L2).
     n_folds : int, optional
         K of K-fold cross-validation, ``2 <= K <= m`` (default 5).
+    cv_rule : {"min", "one_se"}, optional
+        How cross-validation picks λ (``method="cv"`` only): the minimum of the
+        held-out error (default), or the one-standard-error rule, the largest λ whose
+        error is within one standard error of the minimum (never a smaller λ than
+        the minimum's).
     tau : float, optional
         τ of the discrepancy principle (default 1).
     n_probes : int, optional
@@ -223,8 +263,14 @@ def select_lambda(
     ------
     ValueError
         For an unknown ``method``, ``n_folds`` outside ``[2, m]``, an empty grid
-        ``lams``, ``groups`` or ``weights`` that do not match A, or a discrepancy
-        principle without ``noise_std`` where σ cannot be estimated.
+        ``lams``, ``groups`` or ``weights`` that do not match A, an A that is zero
+        or a b orthogonal to its range (x = 0 for every λ: nothing to select).
+
+    Warns
+    -----
+    LambdaEdgeWarning
+        When the chosen λ is the largest or the smallest of a grid of three or more
+        (the criterion may keep falling beyond it).
 
     Notes
     -----
@@ -248,15 +294,19 @@ def select_lambda(
     - ``"discrepancy"``: the largest grid λ with
       :math:`\|b - A\hat x_\lambda\| \le \tau\sigma\sqrt m` (Morozov).
     - ``"cv"``: total held-out squared error of K-fold cross-validation over the rows
-      of A, each fold solved at :math:`\lambda m_{-k}/m` (same λ per measurement).
+      of A, each fold solved at :math:`\lambda m_{-k}/m` (same λ per measurement);
+      with ``cv_rule="one_se"`` the largest λ within one standard error of the
+      minimum (Hastie, Tibshirani & Friedman 2009, §7.10).
 
     The path starts where x = 0 (L1: :math:`\max_i|a_i^Hb|/w_i`; L0:
     :math:`\max_i|a_i^Hb|^2/(2\|A\|^2 w_i)`, where zero is a fixed point of hard
     thresholding with step 1/‖A‖², doubled until the solver returns zero; L2: the
-    largest λ is 10‖A‖²/min w), every solve warm-started from the previous one.
-    Cost: one solve per λ, plus K per λ for cross-validation (and for a ``"cv"``
-    noise estimate), plus ``n_probes`` conjugate-gradient solves per λ for L2
-    degrees of freedom. A σ that cannot be had is reported before any solve.
+    largest λ is 10‖A‖²/min w), every solve warm-started from the previous one
+    (the scan of :class:`~sparseinv.selection.search.LambdaSearch`). Cost: one solve
+    per λ, plus K per λ for cross-validation, plus ``n_probes`` conjugate-gradient
+    solves per λ for L2 degrees of freedom, plus the noise estimate (see
+    :func:`estimate_noise_std`; the cross-validated estimate shares the path's
+    full-data solves).
 
     References
     ----------
@@ -272,8 +322,8 @@ def select_lambda(
        matrix for Laplacian smoothing splines", Commun. Stat. Simul. 18, 1989.
     .. [6] R. J. Tibshirani, "Degrees of freedom and model search", Statist. Sinica
        25, 2015.
-    .. [7] S. Reid, R. Tibshirani, J. Friedman, "A study of error variance estimation
-       in lasso regression", Statist. Sinica 26, 2016.
+    .. [7] T. Hastie, R. Tibshirani, J. Friedman, "The elements of statistical
+       learning", 2nd ed., Springer, 2009.
 
     Examples
     --------
@@ -284,7 +334,7 @@ def select_lambda(
     >>> sel.path_lams.shape, bool(si.metrics.snr_db(p.x_true, sel.x) > 15)
     ((15,), True)
     """
-    return run_single(
+    run = run_single(
         A,
         b,
         penalty,
@@ -297,12 +347,33 @@ def select_lambda(
         n_lambdas=n_lambdas,
         lam_min_ratio=lam_min_ratio,
         n_folds=n_folds,
+        cv_rule=cv_rule,
         tau=tau,
         n_probes=n_probes,
         solver=solver,
         rng=rng,
         solver_options=solver_options,
-    ).result
+    )
+    warn_at_edge(run.result)
+    return run.result
+
+
+def warn_at_edge(result: LambdaSelection, *, stacklevel: int = 3) -> None:
+    """Issue a :class:`LambdaEdgeWarning` when ``result.at_edge`` says so."""
+    if result.at_edge is None:
+        return
+    lam = result.path_scales[result.index]
+    if result.at_edge == "largest":
+        what = "the largest λ of the grid, where the solution is (nearly) zero"
+    else:
+        what = "the smallest λ of the grid"
+    warnings.warn(
+        f"the {result.method} criterion chose {what} (scale {lam:.3g}, index "
+        f"{result.index} of {result.path_scales.size}); its optimum may lie beyond the "
+        "grid: extend it (lams, lam_min_ratio) or check noise_std",
+        LambdaEdgeWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def run_single(
@@ -324,14 +395,31 @@ def run_single(
     solver: Any,
     rng: Any,
     solver_options: dict[str, Any],
+    cv_rule: str = "min",
+    recovery: Callable[[Any], float] | None = None,
+    patience: int | None = None,
+    max_points: int | None = None,
 ) -> _Run:
-    """:func:`select_lambda` with the engine, criterion and states it used."""
-    method = check_choice(method, "method", tuple(CRITERIA))
+    """:func:`select_lambda` with the engine, criterion, search and states it used.
+
+    ``method="oracle"`` with ``recovery`` (higher is better) scores each solution by
+    :class:`~sparseinv.selection.criteria.Oracle` instead of a data-driven criterion
+    (what :func:`sparseinv.compare` does); ``patience`` stops the scan that many
+    points after the best (see :meth:`~sparseinv.selection.search.LambdaSearch.scan`)
+    and ``max_points`` after that many points (a budget).
+    """
+    if method == "oracle":
+        if recovery is None:
+            raise ValueError("method='oracle' needs a recovery score")
+    else:
+        method = check_choice(method, "method", tuple(CRITERIA))
     noise_method = check_choice(noise_method, "noise_method", SELECTION_NOISE_METHODS)
+    cv_rule = check_choice(cv_rule, "cv_rule", CV_RULES)
     noise_std = check_noise_std(noise_std)
     tau = check_positive_number(tau, "tau")
     n_probes = check_positive_number(n_probes, "n_probes", integer=True)
     pen_cls, groups = resolve_penalty(penalty, groups)
+    crit_cls: type[Criterion] = Oracle if method == "oracle" else CRITERIA[method]
     gen = np.random.default_rng(rng)
     engine = Engine(
         A,
@@ -342,6 +430,7 @@ def run_single(
         solver_options,
         n_probes=n_probes,
         rng=int(gen.integers(2**32)),
+        with_df=crit_cls.needs_df,
     )
     n = engine.shape[1]
     n_folds = check_n_folds(n_folds)  # and <= m where folds are made
@@ -355,105 +444,93 @@ def run_single(
         if ratio >= 1:
             raise ValueError(f"lam_min_ratio must be in (0, 1); got {ratio!r}")
         scales = scale_grid(engine.top_scale(w), n_lambdas=n_lambdas, lam_min_ratio=ratio)
-    lam_values = [float(s) if w is None else s * w for s in scales]
-    crit_cls = CRITERIA[method]
-    extra_solves = extra_applications = 0
-    sigma: float | None = None
-    source: str | None = None
-    if crit_cls.needs_noise_std:  # before the path: a missing σ fails fast
-        sigma, source, extra_applications = _noise_before_path(
-            engine, method, noise_std, noise_method
+
+    def to_lams(params: NDArray[np.float64]) -> Any:
+        return float(params[0]) if w is None else float(params[0]) * w
+
+    lam_values = [to_lams(np.array([s])) for s in scales]
+    noise = None
+    if crit_cls.needs_noise_std:
+        noise = noise_for_selection(
+            engine,
+            lam_values,
+            noise_std=noise_std,
+            noise_method=noise_method,
+            n_folds=n_folds,
+            rng=gen,
         )
-
-    fits = fit_path(engine, lam_values)
-    if crit_cls.needs_noise_std and sigma is None:
-        sigma, extra_solves, extra_applications = _cv_noise(engine, lam_values, fits, n_folds, gen)
-    noise_var = None if sigma is None else engine.noise_var_per_obs(sigma)
-    criterion = crit_cls(engine, noise_var=noise_var, tau=tau, n_folds=n_folds, rng=gen)
-    values = criterion.path(lam_values, fits)
-    index = criterion.choose(values)
-    # the per-group search continues from the criterion's solutions at the chosen λ
-    chosen_state = criterion.best_state if isinstance(criterion, CrossValidation) else fits[index]
-
+    noise_var = None if noise is None else engine.noise_var_per_obs(noise.noise_std)
+    if crit_cls is Oracle:
+        criterion: Criterion = Oracle(engine, recovery)  # type: ignore[arg-type]
+    else:
+        extra = {"rule": cv_rule} if crit_cls is CrossValidation else {}
+        criterion = crit_cls(
+            engine, noise_var=noise_var, tau=tau, n_folds=n_folds, rng=gen, **extra
+        )
+    search = LambdaSearch(criterion)
+    reused = noise.fits if noise is not None and noise.fits is not None else None
+    if reused is not None and isinstance(criterion, FitCriterion):
+        for s, lam, fit in zip(scales, lam_values, reused, strict=True):  # scored, not solved
+            search.remember(Point(np.array([s]), lam, _finite(criterion.score(fit)), fit))
+    grid = scales if max_points is None else scales[:max_points]
+    points = search.scan([np.array([s]) for s in grid], to_lams=to_lams, patience=patience)
+    values = np.array([pt.value for pt in points])
+    states = [pt.state for pt in points]
+    if isinstance(criterion, FitCriterion):
+        fits = list(states)
+    else:  # the criterion solved its folds; the full-data path is solved here
+        scanned_lams = lam_values[: len(points)]
+        fits = reused[: len(points)] if reused is not None else fit_path(engine, scanned_lams)
+    index = criterion.choose(values, states)
+    min_index = Criterion.choose(criterion, values)
+    scanned = scales[: len(points)]
+    std = np.array([s.standard_error if isinstance(s, FoldFits) else math.nan for s in states])
+    at_edge = None
+    if scanned.size >= 3 and not (method == "discrepancy" and values[index] > 1.0):
+        if index == 0:
+            at_edge = "largest"
+        elif index == scales.size - 1:
+            at_edge = "smallest"
+    extra_solves = 0 if noise is None else noise.n_solves
+    extra_apps = 0 if noise is None else noise.n_applications
     result = LambdaSelection(
         lam=lam_values[index],
         x=fits[index].x,
         method=method,
         penalty=pen_cls.name,
         index=index,
-        scale=float(scales[index]),
+        scale=float(scanned[index]),
         criterion_value=float(values[index]),
-        path_lams=np.array(lam_values),
-        path_scales=scales,
+        path_lams=np.array(lam_values[: len(points)]),
+        path_scales=scanned,
         criterion=values,
         objective=np.array([f.objective for f in fits]),
         support_size=np.array([f.support_size for f in fits], dtype=np.intp),
         df=np.array([f.df for f in fits]),
         residual_norm=np.sqrt([f.rss for f in fits]),
-        noise_std=sigma,
-        noise_method=source,
+        noise_std=None if noise is None else noise.noise_std,
+        noise_method=None if noise is None else noise.method,
         weights=w,
         n_solves=engine.n_solves + criterion.n_solves + extra_solves,
-        n_applications=engine.n_applications + criterion.n_applications + extra_applications,
+        n_applications=engine.n_applications + criterion.n_applications + extra_apps,
         converged=all(f.converged for f in fits),
+        criterion_std=std,
+        cv_rule=cv_rule if method == "cv" else "min",
+        min_index=min_index,
+        at_edge=at_edge,
     )
     return _Run(
         result=result,
         engine=engine,
         criterion=criterion,
-        state=chosen_state,
+        search=search,
+        state=states[index],
         fits=fits,
         gen=gen,
+        grid_floor=float(scales[-1]),
+        grid_size=int(scales.size),
     )
 
 
-def fit_path(engine: Engine, lam_values: Sequence[Any]) -> list[Fit]:
-    """Full-data fits along ``lam_values`` (from large to small), each warm-started
-    from the previous one (solution and L2 probe solutions)."""
-    fits: list[Fit] = []
-    for lam in lam_values:
-        last = fits[-1] if fits else None
-        fit = engine.fit(
-            lam, x0=None if last is None else last.x, probes=None if last is None else last.probes
-        )
-        if last is not None and last.probes is not None:
-            fits[-1] = replace(last, probes=None)  # keep one set of probe solutions
-        fits.append(fit)
-    return fits
-
-
-def _noise_before_path(
-    engine: Engine, method: str, noise_std: float | None, noise_method: str
-) -> tuple[float | None, str | None, int]:
-    """σ where it needs no path: given, least squares or wavelet. ``(None, "cv", 0)``
-    when the cross-validated refit must be used; raises when σ cannot be had."""
-    if noise_std is not None:
-        return noise_std, "given", 0
-    if noise_method == "cv":
-        return None, "cv", 0
-    if noise_method in ("least_squares", "wavelet") or method == "discrepancy":
-        est = estimate_noise_std(engine.A, engine.b, method=noise_method)
-        return est.noise_std, est.method, est.n_applications
-    try:
-        est = estimate_noise_std(engine.A, engine.b, method="auto")
-    except ValueError:
-        return None, "cv", 0
-    return est.noise_std, est.method, est.n_applications
-
-
-def _cv_noise(
-    engine: Engine, lam_values: list[Any], fits: list[Fit], n_folds: int, gen: np.random.Generator
-) -> tuple[float, int, int]:
-    """σ from the refitted residual at the cross-validated λ (Reid et al. 2016)."""
-    cv = CrossValidation(engine, n_folds=n_folds, rng=gen)
-    values = cv.path(lam_values, fits)
-    k = cv.choose(values)
-    N = engine.n_obs
-    if not fits[k].df < N:
-        raise ValueError(
-            "noise_std must be given: the cross-validated fit has as many degrees of freedom "
-            f"({fits[k].df:g}) as real observations ({N}), so its residual cannot estimate σ"
-        )
-    v = fits[k].rss / (N - fits[k].df)
-    sigma = math.sqrt(2.0 * v) if engine.is_complex else math.sqrt(v)
-    return sigma, cv.n_solves, cv.n_applications
+def _finite(value: float) -> float:
+    return math.inf if math.isnan(value) else float(value)

@@ -1,18 +1,20 @@
-r"""The ``real_seismic`` case of ``sparseinv bench``: a real stacked section.
+r"""Case 7, ``real_seismic``: trace interpolation and deconvolution of a real stacked section.
 
 Problem: :func:`~sparseinv.problems.field_trace_interpolation` (one inline of the
 stacked volume shipped with SeisLab, 50 % of its traces removed; FK and linear Radon,
 over the whole section and in overlapping windows) and
 :func:`~sparseinv.problems.field_spike_deconvolution` (real traces, wavelet estimated
 from the section). Solver: FISTA on L1, one λ or one λ per group (frequency band,
-slowness range, window, time window), and pylops' FISTA at the same λ and iteration
-count. Metric: the SNR of the reconstruction over the removed traces (the recorded
-section is the truth), and of the deconvolved trace's prediction of held-out samples.
+slowness range, window, time window) chosen by the one λ search of
+:func:`~sparseinv.compare` (:func:`~sparseinv.selection.strategies.select_strategy`)
+under an oracle score, and pylops' FISTA at the same λ and iteration count. Metric: the
+SNR of the reconstruction over the removed traces (the recorded section is the truth),
+and of the deconvolved trace's prediction of held-out samples.
 """
 
 from __future__ import annotations
 
-import math
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -20,15 +22,76 @@ from typing import Any
 import numpy as np
 
 from sparseinv import metrics, problems
+from sparseinv.bench.cases._base import Case, seconds_since
 from sparseinv.bench.report import CaseReport, Check, Table
 from sparseinv.bench.runner import Runner
 from sparseinv.objective import objective
 from sparseinv.operators import lipschitz
 from sparseinv.penalties import L1
+from sparseinv.problems import Problem
+from sparseinv.selection.strategies import SelectionResult, select_strategy
 from sparseinv.solvers import fista
-from sparseinv.tuning import tune_per_group, tune_scale
 
-__all__ = ["FULL", "QUICK", "deconvolution_trial", "interpolation_trial", "real_seismic"]
+__all__ = ["CASE", "deconvolution_trial", "interpolation_trial", "oracle_lams", "real_seismic"]
+
+
+def oracle_lams(
+    problem: Problem,
+    recovery: Callable[[Any], float],
+    *,
+    max_iter: int,
+    tol: float,
+    n_lams: int,
+    lam_min_ratio: float,
+    budget: int,
+) -> dict[str, tuple[SelectionResult, float]]:
+    """One λ, then one λ per group, chosen by the oracle ``recovery`` through the one search.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem (no ``x_true`` needed).
+    recovery : callable
+        ``recovery(x) -> float``, higher is better (e.g. the SNR over removed traces).
+    max_iter, tol : int, float
+        Iteration cap and tolerance of every FISTA solve (without its CG refinement:
+        on these ill-conditioned problems the support rarely settles and each
+        refinement costs up to 100 CG steps of two applications).
+    n_lams, lam_min_ratio : int, float
+        The single-λ grid (warm-started from the largest λ down, then refined).
+    budget : int
+        Most solves of the per-group search, which continues from the single λ.
+
+    Returns
+    -------
+    dict
+        ``"single"`` and ``"per_group"``: the
+        :class:`~sparseinv.selection.strategies.SelectionResult` (``n_solves`` of the
+        per-group search exclude the single path it continues) and its seconds.
+
+    Examples
+    --------
+    >>> import numpy as np, sparseinv as si
+    >>> p = si.problems.density_contrast(rng=0)
+    >>> out = oracle_lams(p, lambda x: si.metrics.snr_db(p.x_true, x), max_iter=200,
+    ...                   tol=1e-4, n_lams=6, lam_min_ratio=1e-2, budget=12)
+    >>> bool(out["per_group"][0].score >= out["single"][0].score)
+    True
+    """
+    options = {
+        "method": "oracle",
+        "recovery": recovery,
+        "solver": "fista",
+        "solver_options": {"max_iter": max_iter, "tol": tol, "refine": False},
+        "n_lambdas": n_lams,
+        "lam_min_ratio": lam_min_ratio,
+    }
+    start = time.perf_counter()
+    single = select_strategy(problem, L1, np.ones(problem.groups.n_groups), **options)
+    single_seconds = seconds_since(start)
+    start = time.perf_counter()
+    per_group = select_strategy(problem, L1, None, start=single, budget=budget, **options)
+    return {"single": (single, single_seconds), "per_group": (per_group, seconds_since(start))}
 
 
 def interpolation_trial(
@@ -36,15 +99,11 @@ def interpolation_trial(
     setup: Mapping[str, Any],
     seed: int,
     fraction_kept: float,
-    max_iter: int,
-    tol: float,
     budget_iter: int,
-    n_lams: int,
-    lam_min_ratio: float,
-    budget: int,
     section: Mapping[str, Any] | None = None,
+    **search: Any,
 ) -> dict[str, Any]:
-    """Tune one λ and one λ per group on one draw of removed traces; FISTA against pylops.
+    """One λ and one λ per group on one draw of removed traces; FISTA against pylops.
 
     Parameters
     ----------
@@ -55,17 +114,14 @@ def interpolation_trial(
         Seed of the removed traces.
     fraction_kept : float
         Fraction of traces kept.
-    max_iter, tol : int, float
-        Iteration cap and tolerance of the tuning solves.
     budget_iter : int
         Iterations of the cold single-λ solves of sparseinv and pylops compared at the
         same budget.
-    n_lams, lam_min_ratio : int, float
-        The single-λ grid (warm-started, then refined).
-    budget : int
-        Most solves of the per-group search.
     section : dict, optional
         ``inline``, ``n_traces``, ``n_samples`` of the section.
+    **search
+        ``max_iter``, ``tol``, ``n_lams``, ``lam_min_ratio``, ``budget`` of
+        :func:`oracle_lams`.
 
     Returns
     -------
@@ -93,70 +149,36 @@ def interpolation_trial(
     def reconstruct(x: Any) -> np.ndarray:
         return np.asarray(synthesis @ x).real.reshape(gather.shape)
 
-    def score(x: Any) -> float:
+    def snr_removed(x: Any) -> float:
         return metrics.snr_db(gather[removed], reconstruct(x)[removed])
 
-    # FISTA without its CG refinement: on these ill-conditioned problems the support
-    # rarely settles and each refinement costs up to 100 CG steps of two applications
-    options = {"max_iter": max_iter, "tol": tol, "refine": False}
-    single = tune_scale(
-        p.A,
-        p.b,
-        "l1",
-        score,
-        groups=p.groups,
-        n_lams=n_lams,
-        lam_min_ratio=lam_min_ratio,
-        solver_options=options,
-    )
-    grid_floor = float(single.lams[0]) * lam_min_ratio
-    per_group = tune_per_group(
-        p.A,
-        p.b,
-        "l1",
-        score,
-        single.lams,
-        groups=p.groups,
-        x0=single.x,
-        lam_bounds=(grid_floor, math.inf),
-        budget=budget,
-        solver_options=options,
-    )
+    chosen = oracle_lams(p, snr_removed, **search)
     strategies, reconstructions = {}, {}
-    for name, best in (("single", single), ("per_group", per_group)):
-        rec = reconstruct(best.x)
-        reconstructions[name] = rec
-        strategies[name] = _scores(gather, removed, rec) | {
+    for name, (best, seconds) in chosen.items():
+        reconstructions[name] = reconstruct(best.x)
+        strategies[name] = _scores(gather, removed, reconstructions[name]) | {
             "lams": np.asarray(best.lams, dtype=float),
             "n_applications": best.n_applications,
-            "seconds": best.seconds,
+            "seconds": seconds,
             "n_solves": best.n_solves,
         }
     # the same FISTA in both libraries: cold start, the single λ, `budget_iter` iterations,
     # one step 1/L; sparseinv without its CG refinement, which pylops does not have
-    lam = float(single.lams[0])
+    lam = float(chosen["single"][0].lams[0])
     step = 1.0 / lipschitz(p.A).value
     start = time.perf_counter()
     res = fista(p.A, p.b, L1(lam), max_iter=budget_iter, tol=0.0, step=step, refine=False)
-    rec = reconstruct(res.x)
-    reconstructions["same_budget"] = rec
-    strategies["same_budget"] = _scores(gather, removed, rec) | {
-        "objective": objective(p.A, p.b, L1(lam), res.x),
-        "lams": np.array([lam]),
-        "n_applications": res.n_matvec + res.n_rmatvec,
-        "seconds": time.perf_counter() - start,
-        "n_solves": 1,
-    }
-    x_pylops, n_apps, seconds = _pylops_fista(p, lam, budget_iter, step)
-    rec = reconstruct(x_pylops)
-    reconstructions["pylops"] = rec
-    strategies["pylops"] = _scores(gather, removed, rec) | {
-        "objective": objective(p.A, p.b, L1(lam), x_pylops),
-        "lams": np.array([lam]),
-        "n_applications": n_apps,
-        "seconds": seconds,
-        "n_solves": 1,
-    }
+    cold = {"same_budget": (res.x, res.n_matvec + res.n_rmatvec, seconds_since(start))}
+    cold["pylops"] = _pylops_fista(p, lam, budget_iter, step)
+    for name, (x, n_apps, seconds) in cold.items():
+        reconstructions[name] = reconstruct(x)
+        strategies[name] = _scores(gather, removed, reconstructions[name]) | {
+            "objective": objective(p.A, p.b, L1(lam), x),
+            "lams": np.array([lam]),
+            "n_applications": n_apps,
+            "seconds": seconds,
+            "n_solves": 1,
+        }
     return {
         "strategies": strategies,
         "reconstructions": reconstructions,
@@ -164,7 +186,7 @@ def interpolation_trial(
         "kept": p.extra["kept"],
         "n_features": p.n_features,
         "n_groups": p.groups.n_groups,
-        "at_edge": bool(single.at_edge),
+        "at_edge": bool(chosen["single"][0].at_edge),
     }
 
 
@@ -174,14 +196,10 @@ def deconvolution_trial(
     wavelet_phase: str,
     seed: int,
     n_windows: int,
-    max_iter: int,
-    tol: float,
-    n_lams: int,
-    lam_min_ratio: float,
-    budget: int,
     inline: int = problems.field_data.DEFAULT_INLINE,
+    **search: Any,
 ) -> dict[str, Any]:
-    """Deconvolve one real trace: λ tuned on half the held-out samples, scored on the rest.
+    """Deconvolve one real trace: λ chosen on half the held-out samples, scored on the rest.
 
     Parameters
     ----------
@@ -193,10 +211,10 @@ def deconvolution_trial(
         Seed of the held-out samples and of their validation / test split.
     n_windows : int
         Time windows (groups).
-    max_iter, tol, n_lams, lam_min_ratio, budget
-        As in :func:`interpolation_trial`.
     inline : int, optional
         The inline.
+    **search
+        As in :func:`interpolation_trial`.
 
     Returns
     -------
@@ -227,40 +245,47 @@ def deconvolution_trial(
     def predicted(x: Any, where: np.ndarray) -> float:
         return metrics.snr_db(trace[where], np.asarray(C @ x)[where])
 
-    # FISTA without its CG refinement: on these ill-conditioned problems the support
-    # rarely settles and each refinement costs up to 100 CG steps of two applications
-    options = {"max_iter": max_iter, "tol": tol, "refine": False}
-    single = tune_scale(
-        p.A,
-        p.b,
-        "l1",
-        lambda x: predicted(x, validation),
-        groups=p.groups,
-        n_lams=n_lams,
-        lam_min_ratio=lam_min_ratio,
-        solver_options=options,
-    )
-    per_group = tune_per_group(
-        p.A,
-        p.b,
-        "l1",
-        lambda x: predicted(x, validation),
-        single.lams,
-        groups=p.groups,
-        x0=single.x,
-        lam_bounds=(float(single.lams[0]) * lam_min_ratio, math.inf),
-        budget=budget,
-        solver_options=options,
-    )
-    out = {}
-    for name, best in (("single", single), ("per_group", per_group)):
-        out[name] = {
+    chosen = oracle_lams(p, lambda x: predicted(x, validation), **search)
+    return {
+        name: {
             "validation_db": predicted(best.x, validation),
             "test_db": predicted(best.x, test),
             "lams": np.asarray(best.lams, dtype=float),
             "nonzeros": int(np.count_nonzero(best.x)),
         }
-    return out
+        for name, (best, _) in chosen.items()
+    }
+
+
+_ROLES = {
+    "problem": "field_trace_interpolation (FK, linear Radon; global and windowed), "
+    "field_spike_deconvolution",
+    "solver": "FISTA on L1, oracle λ per strategy against the recorded traces (the one λ "
+    "search of sparseinv.compare); pylops FISTA at the same λ and iterations",
+    "metric": "SNR (dB) over the removed traces; of held-out samples (deconvolution)",
+}
+_TEXT = (
+    "The data: inline {inline} of the stacked 3-D volume shipped in the SeisLab package (real "
+    "post-stack data, 1 ms sampling; see `sparseinv.problems.load_stacked_volume`). Random "
+    "traces are removed and recovered by L1 in the FK domain (complex, padded 2x) or the "
+    "linear Radon domain (slownesses within ±1 ms per trace), over the whole section (groups: "
+    "4 temporal-frequency bands or 4 slowness ranges) or in overlapping Hanning-tapered "
+    "windows (pylops `Patch2D`, one local transform per window, groups: the windows). λ is "
+    "chosen by the oracle (the SNR over the removed traces) through the one λ search of "
+    "`sparseinv.compare`: one λ on a warm-started grid, refined, then one λ per group by "
+    "pattern search from it (`solves` of FISTA to `tol`; with fewer than two solves per group "
+    "the per-window gain is a lower bound); `single` and `per_group` report the searches' best "
+    "solutions and costs (`applications`: matvecs + rmatvecs; `per_group` without the single "
+    "path it continues). `same_budget` and "
+    "`pylops` are one cold FISTA solve each at the single λ with the same step 1/L and "
+    "exactly `budget_iter` iterations: sparseinv (restart, Anderson acceleration, no CG "
+    "refinement) and pylops (`eps = 2λ`). `gain_db` is over the single λ of the same setup; "
+    "`lam_spread` the ratio of the largest to the smallest λ. Timings come from a shared "
+    "machine (noisy). Deconvolution: the wavelet is estimated from the average power "
+    "spectrum of the inline (zero or minimum phase), the reflectivity of one trace is fitted "
+    "on 70 % of its samples, λ is chosen on half of the held-out samples and the SNR of the "
+    "prediction of the other half is reported (no true reflectivity exists)."
+)
 
 
 def real_seismic(config: Mapping[str, Any], runner: Runner) -> CaseReport:
@@ -270,9 +295,11 @@ def real_seismic(config: Mapping[str, Any], runner: Runner) -> CaseReport:
     ----------
     config : dict
         ``"interpolation"`` (``setups``: label -> builder keywords, ``trials``,
-        ``fraction_kept``, ``section``, ``max_iter``, ``n_lams``, ``lam_min_ratio``,
-        ``budget``) and ``"deconvolution"`` (``crosslines``, ``phases``, ``trials``,
-        ``n_windows``, ``max_iter``, ``n_lams``, ``lam_min_ratio``, ``budget``).
+        ``fraction_kept``, ``section``, ``max_iter``, ``tol``, ``budget_iter``,
+        ``n_lams``, ``lam_min_ratio``, ``budget``), ``"deconvolution"``
+        (``crosslines``, ``phases``, ``trials``, ``n_windows``, ``max_iter``, ``tol``,
+        ``n_lams``, ``lam_min_ratio``, ``budget``) and ``"targets"`` (setup -> floor of
+        the single-λ SNR over the removed traces, dB).
     runner : Runner
         Runs the trials.
 
@@ -284,18 +311,11 @@ def real_seismic(config: Mapping[str, Any], runner: Runner) -> CaseReport:
 
     Examples
     --------
-    >>> report = real_seismic(QUICK, Runner(stream=None))  # doctest: +SKIP
+    >>> report = real_seismic(CASE.quick, Runner(stream=None))  # doctest: +SKIP
     >>> report.tables[0].title.startswith("Trace interpolation")  # doctest: +SKIP
     True
     """
     start = time.perf_counter()
-    roles = {
-        "problem": "field_trace_interpolation (FK, linear Radon; global and windowed), "
-        "field_spike_deconvolution",
-        "solver": "FISTA on L1, oracle λ per strategy against the recorded traces; pylops FISTA "
-        "at the same λ and iterations",
-        "metric": "SNR (dB) over the removed traces; of held-out samples (deconvolution)",
-    }
     title = "Real seismic: a stacked section (SeisLab), interpolation and deconvolution"
     try:
         _volume()
@@ -303,23 +323,13 @@ def real_seismic(config: Mapping[str, Any], runner: Runner) -> CaseReport:
         return CaseReport(
             name="real_seismic",
             title=title,
-            roles=roles,
+            roles=_ROLES,
             text=f"Not run: {err}.",
             checks=[Check("the field data package is installed", str(err), False)],
-            seconds=time.perf_counter() - start,
+            seconds=seconds_since(start),
         )
     interp = config["interpolation"]
-    keys = (
-        "fraction_kept",
-        "max_iter",
-        "tol",
-        "budget_iter",
-        "n_lams",
-        "lam_min_ratio",
-        "budget",
-        "section",
-    )
-    common = {k: interp[k] for k in keys}
+    common = {k: v for k, v in interp.items() if k not in ("setups", "trials")}
     tasks = [
         {"setup": setup, "seed": runner.seed_for("real_seismic", trial), **common}
         for setup in interp["setups"].values()
@@ -332,98 +342,60 @@ def real_seismic(config: Mapping[str, Any], runner: Runner) -> CaseReport:
     }
     rows = _interpolation_rows(by_setup)
     deconv = config["deconvolution"]
-    dkeys = ("n_windows", "max_iter", "tol", "n_lams", "lam_min_ratio", "budget")
+    dcommon = {k: v for k, v in deconv.items() if k not in ("crosslines", "phases", "trials")}
     dtasks = [
         {
             "crossline": xl,
             "wavelet_phase": phase,
             "seed": runner.seed_for("real_seismic", "deconvolution", xl, trial),
-            **{k: deconv[k] for k in dkeys},
+            **dcommon,
         }
         for phase in deconv["phases"]
         for xl in deconv["crosslines"]
         for trial in range(deconv["trials"])
     ]
     douts = runner.map(deconvolution_trial, dtasks, label="real_seismic deconvolution")
-    drows = _deconvolution_rows(dtasks, douts)
     tables = [
         Table(
             f"Trace interpolation of inline {_inline(interp)}, "
             f"{interp['fraction_kept']:.0%} of the traces kept "
             f"({interp['trials']} draws; mean ± std over draws)",
             rows,
-            _INTERP_FORMATS,
+            _FORMATS,
         ),
         Table(
             "Spike deconvolution of real traces: SNR of the predicted held-out samples "
-            "(λ tuned on half of them, scored on the other half)",
-            drows,
-            _DECONV_FORMATS,
+            "(λ chosen on half of them, scored on the other half)",
+            _deconvolution_rows(dtasks, douts),
+            _FORMATS,
         ),
     ]
-    checks = _checks(rows, config.get("targets", {}))
     first = next(iter(by_setup))
     best = max(
         (r for r in rows if r["strategy"] in ("single", "per_group")),
         key=lambda r: r["snr_removed_db"],
     )
-    figures = {
-        "real_seismic_sections.png": _draw_sections(
-            {
-                f"{first}, single λ": (by_setup[first][0], "single"),
-                f"{best['setup']}, {best['strategy']}": (
-                    by_setup[best["setup"]][0],
-                    best["strategy"],
-                ),
-            }
-        )
+    panels = {
+        f"{first}, single λ": (by_setup[first][0], "single"),
+        f"{best['setup']}, {best['strategy']}": (by_setup[best["setup"]][0], best["strategy"]),
     }
-    text = (
-        "The data: inline "
-        f"{_inline(interp)} of the stacked 3-D volume shipped in the SeisLab package (real "
-        "post-stack data, 1 ms sampling; see `sparseinv.problems.load_stacked_volume`). "
-        "Random traces are removed and recovered by L1 in the FK domain (complex, padded "
-        "2x) or the linear Radon domain (slownesses within ±1 ms per trace), over the "
-        "whole section (groups: 4 temporal-frequency bands or 4 slowness ranges) or in "
-        "overlapping Hanning-tapered windows (pylops `Patch2D`, one local transform per "
-        "window, groups: the windows). λ is tuned by the oracle against the recorded "
-        "section (the SNR over the removed traces): one λ on a warm-started grid, refined, "
-        "then one λ per group by pattern search from it (`solves` of FISTA to `tol`; a "
-        "search with fewer than two solves per group cannot try every group's λ, so in "
-        "the quick suite the per-window gain is a lower bound); "
-        "`single` and `per_group` report the searches' best solutions and what the "
-        "searches cost (`applications`: matvecs + rmatvecs, `seconds`). `same_budget` "
-        "and `pylops` are one cold FISTA solve each at the single λ with the same step "
-        "1/L and exactly `budget_iter` iterations: sparseinv (restart, Anderson "
-        "acceleration, no CG refinement) and pylops (`eps = 2λ`). `gain_db` is over the "
-        "single λ of the same setup; `lam_spread` the ratio of the largest to the "
-        "smallest λ. Timings come from a shared machine "
-        "(noisy). Deconvolution: the wavelet is estimated from the average power spectrum "
-        "of the inline (zero or minimum phase), the reflectivity of one trace is fitted "
-        "on 70 % of its samples, λ is tuned on half of the held-out samples and the SNR "
-        "of the prediction of the other half is reported (no true reflectivity exists)."
-    )
     return CaseReport(
         name="real_seismic",
         title=title,
-        roles=roles,
-        text=text,
+        roles=_ROLES,
+        text=_TEXT.format(inline=_inline(interp)),
         tables=tables,
-        checks=checks,
-        figures=figures,
-        seconds=time.perf_counter() - start,
+        checks=_checks(rows, config.get("targets", {})),
+        figures={"real_seismic_sections.png": _draw_sections(panels)},
+        seconds=seconds_since(start),
     )
 
 
 # ---------------------------------------------------------------------------- helpers
-_VOLUME: list[Any] = []
-
-
+@functools.cache
 def _volume() -> Any:
     """The stacked volume, read once per process (every trial of a worker shares it)."""
-    if not _VOLUME:
-        _VOLUME.append(problems.load_stacked_volume())
-    return _VOLUME[0]
+    return problems.load_stacked_volume()
 
 
 def _scores(gather: np.ndarray, removed: np.ndarray, rec: np.ndarray) -> dict[str, float]:
@@ -449,23 +421,29 @@ def _mean_std(values: Sequence[float]) -> tuple[float, float]:
     return float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0
 
 
+def _summary(recs: Sequence[Mapping[str, Any]], key: str, single: float) -> dict[str, float]:
+    """Mean, std and gain over ``single`` of ``key``."""
+    mean, std = _mean_std([r[key] for r in recs])
+    return {key: mean, "std_db": std, "gain_db": mean - single}
+
+
+def _spread(recs: Sequence[Mapping[str, Any]]) -> float:
+    """The mean ratio of the largest to the smallest λ."""
+    return float(np.mean([r["lams"].max() / r["lams"].min() for r in recs]))
+
+
 def _interpolation_rows(by_setup: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     rows = []
     for label, outs in by_setup.items():
-        single_mean = _mean_std([o["strategies"]["single"]["snr_removed_db"] for o in outs])[0]
+        single = _mean_std([o["strategies"]["single"]["snr_removed_db"] for o in outs])[0]
         for name in ("single", "per_group", "same_budget", "pylops"):
             recs = [o["strategies"][name] for o in outs]
-            removed, removed_sd = _mean_std([r["snr_removed_db"] for r in recs])
-            section, _ = _mean_std([r["snr_section_db"] for r in recs])
             rows.append(
-                {
-                    "setup": label,
-                    "strategy": name,
-                    "snr_removed_db": removed,
-                    "std_db": removed_sd,
-                    "gain_db": removed - single_mean,
-                    "snr_section_db": section,
-                    "lam_spread": float(np.mean([r["lams"].max() / r["lams"].min() for r in recs])),
+                {"setup": label, "strategy": name}
+                | _summary(recs, "snr_removed_db", single)
+                | {
+                    "snr_section_db": _mean_std([r["snr_section_db"] for r in recs])[0],
+                    "lam_spread": _spread(recs),
                     "n_features": outs[0]["n_features"],
                     "n_groups": outs[0]["n_groups"],
                     "applications": int(np.mean([r["n_applications"] for r in recs])),
@@ -477,49 +455,37 @@ def _interpolation_rows(by_setup: Mapping[str, list[dict[str, Any]]]) -> list[di
     return rows
 
 
-_INTERP_FORMATS = {
-    "snr_removed_db": ".2f",
-    "std_db": ".2f",
-    "gain_db": "+.2f",
-    "snr_section_db": ".2f",
-    "lam_spread": ".3g",
-    "seconds": ".2f",
-    "objective": ".5g",
-}
-
-
 def _deconvolution_rows(
     tasks: Sequence[Mapping[str, Any]], outs: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     rows = []
     for phase in dict.fromkeys(t["wavelet_phase"] for t in tasks):
         picked = [o for t, o in zip(tasks, outs, strict=True) if t["wavelet_phase"] == phase]
-        single_mean = _mean_std([o["single"]["test_db"] for o in picked])[0]
+        single = _mean_std([o["single"]["test_db"] for o in picked])[0]
         for name in ("single", "per_group"):
             recs = [o[name] for o in picked]
-            test, test_sd = _mean_std([r["test_db"] for r in recs])
             rows.append(
-                {
-                    "wavelet": phase,
-                    "strategy": name,
-                    "traces": len(recs),
-                    "test_db": test,
-                    "std_db": test_sd,
-                    "gain_db": test - single_mean,
+                {"wavelet": phase, "strategy": name, "traces": len(recs)}
+                | _summary(recs, "test_db", single)
+                | {
                     "validation_db": _mean_std([r["validation_db"] for r in recs])[0],
-                    "lam_spread": float(np.mean([r["lams"].max() / r["lams"].min() for r in recs])),
+                    "lam_spread": _spread(recs),
                     "nonzeros": float(np.mean([r["nonzeros"] for r in recs])),
                 }
             )
     return rows
 
 
-_DECONV_FORMATS = {
+_FORMATS = {
+    "snr_removed_db": ".2f",
     "test_db": ".2f",
     "std_db": ".2f",
     "gain_db": "+.2f",
+    "snr_section_db": ".2f",
     "validation_db": ".2f",
     "lam_spread": ".3g",
+    "seconds": ".2f",
+    "objective": ".5g",
     "nonzeros": ".1f",
 }
 
@@ -587,90 +553,69 @@ def _draw_sections(panels: Mapping[str, tuple[dict[str, Any], str]]) -> Callable
     return draw
 
 
-_SECTION_QUICK = {"inline": 51, "n_traces": 32, "n_samples": 48}
-#: the quick suite: a 32 x 48 corner of the inline, one draw, short searches
-QUICK: dict[str, Any] = {
+def _windowed(transform: str, windows: tuple, overlap: tuple, **extra: Any) -> dict[str, Any]:
+    return {"transform": transform, "windows": windows, "overlap": overlap, **extra}
+
+
+_INTERP = {"fraction_kept": 0.5, "tol": 1e-4, "lam_min_ratio": 1e-3}
+_DECONV = {"n_windows": 4, "tol": 1e-5, "lam_min_ratio": 1e-3}
+# the quick suite: a 32 x 48 corner of the inline, one draw, short searches
+_QUICK: dict[str, Any] = {
     "interpolation": {
-        "section": _SECTION_QUICK,
-        "fraction_kept": 0.5,
+        **_INTERP,
+        "section": {"inline": 51, "n_traces": 32, "n_samples": 48},
         "setups": {
             "fk global": {"transform": "fk", "nffts": (64, 128)},
             # 3 x 3 windows whose local FK sizes add up to about the global model's
-            "fk windows 16x24": {
-                "transform": "fk",
-                "windows": (16, 24),
-                "overlap": (8, 12),
-                "nffts": (32, 32),
-            },
+            "fk windows 16x24": _windowed("fk", (16, 24), (8, 12), nffts=(32, 32)),
             "radon global": {"transform": "linear_radon", "npx": 31},
         },
         "trials": 1,
         "max_iter": 100,
-        "tol": 1e-4,
         "budget_iter": 50,
         "n_lams": 5,
-        "lam_min_ratio": 1e-3,
         "budget": 6,
     },
     "deconvolution": {
+        **_DECONV,
         "crosslines": (50,),
         "phases": ("zero_phase",),
         "trials": 1,
-        "n_windows": 4,
         "max_iter": 300,
-        "tol": 1e-5,
         "n_lams": 6,
-        "lam_min_ratio": 1e-3,
         "budget": 8,
     },
     "targets": {},
 }
-#: the full suite: the whole inline (102 traces x 101 samples), two draws; every
-#: windowed model has about as many coefficients as the global one (65536 for FK)
-FULL: dict[str, Any] = {
+# the full suite: the whole inline (102 traces x 101 samples), two draws; every
+# windowed model has about as many coefficients as the global one (65536 for FK)
+_FULL: dict[str, Any] = {
     "interpolation": {
+        **_INTERP,
         "section": {"inline": 51},
-        "fraction_kept": 0.5,
         "setups": {
             "fk global": {"transform": "fk", "nffts": (256, 256)},
-            "fk windows 34x45": {
-                "transform": "fk",
-                "windows": (34, 45),
-                "overlap": (17, 17),
-                "nffts": (64, 64),
-            },
-            "fk time windows 102x45": {
-                "transform": "fk",
-                "windows": (102, 45),
-                "overlap": (0, 17),
-                "nffts": (256, 64),
-            },
+            "fk windows 34x45": _windowed("fk", (34, 45), (17, 17), nffts=(64, 64)),
+            "fk time windows 102x45": _windowed("fk", (102, 45), (0, 17), nffts=(256, 64)),
             "radon global": {"transform": "linear_radon", "npx": 81},
-            "radon windows 34x45": {
-                "transform": "linear_radon",
-                "npx": 41,
-                "windows": (34, 45),
-                "overlap": (17, 17),
-            },
+            "radon windows 34x45": _windowed("linear_radon", (34, 45), (17, 17), npx=41),
         },
         "trials": 2,
         "max_iter": 150,
-        "tol": 1e-4,
         "budget_iter": 100,
         "n_lams": 6,
-        "lam_min_ratio": 1e-3,
         "budget": 40,  # at least 2 solves per window: one sweep of 15 windows
     },
     "deconvolution": {
+        **_DECONV,
         "crosslines": (20, 50, 80),
         "phases": ("zero_phase", "minimum_phase"),
         "trials": 2,
-        "n_windows": 4,
         "max_iter": 500,
-        "tol": 1e-5,
         "n_lams": 8,
-        "lam_min_ratio": 1e-3,
         "budget": 16,
     },
     "targets": {},
 }
+
+CASE = Case("real_seismic", real_seismic, quick=_QUICK, full=_FULL)
