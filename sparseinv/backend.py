@@ -97,6 +97,43 @@ class Reducer:
         """Column-wise squared Euclidean norms (real or complex)."""
         return self.vdot(a, a)
 
+    def dots(self, pairs: Sequence[tuple[Array, Array]]) -> np.ndarray:
+        r"""Per column :math:`\operatorname{Re}\langle a, b\rangle` of several pairs at once.
+
+        One reduction across processes for all the pairs (one collective under MPI
+        instead of one per pair), each partial result computed as :meth:`vdot` does;
+        the sums are combined in rank order, so every process gets the same bits.
+
+        Parameters
+        ----------
+        pairs : sequence of (array, array)
+            Blocks of the same shape ``(rows, columns)``; the second may also be a
+            single column ``(rows, 1)``, taken against every column of the first.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(len(pairs), columns)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> a = np.array([[3.0, 1.0], [4.0, 0.0]])
+        >>> Reducer(np).dots([(a, a), (a, np.ones((2, 1)))]).tolist()
+        [[25.0, 1.0], [7.0, 1.0]]
+        """
+        if self.xp is np:
+            c = pairs[0][0].shape[1]
+            if c == 1:  # one column: BLAS dots, no temporaries
+                local = np.array([[np.vdot(a[:, 0], b[:, 0]).real] for a, b in pairs])
+            else:
+                local = np.empty((len(pairs), c))
+                for row, (a, b) in zip(local, pairs, strict=True):
+                    row[:] = _local_vdot(np, a, b)
+        else:  # one transfer from the device for all the pairs
+            local = _host_float(self.xp.stack([_local_vdot(self.xp, a, b) for a, b in pairs]))
+        return self.combine_sum(local.reshape(-1)).reshape(local.shape)
+
     def norm(self, a: Array) -> np.ndarray:
         """Column-wise Euclidean norms, scaled first so that no square under- or overflows."""
         top = self.max(self.xp.abs(a))
@@ -120,27 +157,53 @@ class Reducer:
         """Column-wise: every entry true (on every process)."""
         return self.count(~mask) == 0
 
-    def gram(self, blocks: Sequence[Array]) -> np.ndarray:
+    def gram(self, blocks: Sequence[Array] | Array) -> np.ndarray:
         r"""Per-column Gram matrices :math:`G_{jpq} = \operatorname{Re}\langle u_p, u_q\rangle`.
 
         Parameters
         ----------
-        blocks : sequence of arrays
-            ``M`` blocks of the same shape ``(rows, columns)``.
+        blocks : sequence of arrays, or array
+            ``M`` blocks of the same shape ``(rows, columns)``, or their stack
+            ``(M, rows, columns)``.
 
         Returns
         -------
         ndarray
-            Shape ``(columns, M, M)``.
+            Shape ``(columns, M, M)``; one reduction across processes for all entries.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> u = np.array([[[1.0], [0.0]], [[1.0], [1.0]]])  # two blocks of one column
+        >>> Reducer(np).gram(u)[0].tolist()
+        [[1.0, 1.0], [1.0, 2.0]]
         """
         xp = self.xp
-        stack = xp.stack(blocks)  # (M, rows, columns)
-        if stack.dtype.kind == "c":
+        stack = blocks if hasattr(blocks, "ndim") else xp.stack(blocks)  # (M, rows, columns)
+        M, _, c = stack.shape
+        if c == 1:  # one column: one matrix product (BLAS)
+            U = stack[:, :, 0]
+            if U.dtype.kind == "c":  # Re⟨u, v⟩ is the real dot of the (re, im) pairs
+                U = xp.ascontiguousarray(U).view(U.real.dtype)
+            local = (U @ U.T)[None]
+        elif stack.dtype.kind == "c":
             local = xp.einsum("pij,qij->jpq", stack.conj(), stack).real
         else:
             local = xp.einsum("pij,qij->jpq", stack, stack)
         local = _host_float(local)
-        return self.combine_sum(local.reshape(-1)).reshape(local.shape)
+        return self.combine_sum(local.reshape(-1)).reshape(c, M, M)
+
+
+def _local_vdot(xp: Any, a: Array, b: Array) -> Any:
+    """The local per-column Re<a, b> (an array of the module; ``b`` may be one column)."""
+    if a.shape[1] == 1:  # one column: a BLAS dot, no temporary
+        return xp.asarray([xp.vdot(a[:, 0], b[:, 0]).real])
+    if b.shape[1] == 1:
+        b = b[:, 0]
+        return (b.conj() @ a).real if a.dtype.kind == "c" or b.dtype.kind == "c" else b @ a
+    if a.dtype.kind == "c" or b.dtype.kind == "c":
+        return (a.conj() * b).real.sum(axis=0)
+    return xp.einsum("ij,ij->j", a, b)
 
 
 def _host_float(x: Array) -> np.ndarray:

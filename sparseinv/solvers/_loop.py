@@ -1,30 +1,34 @@
 """The one proximal-gradient loop behind ISTA and FISTA, for one or many right-hand sides.
 
-The state is explicit (:class:`~sparseinv.solvers._state.PGState`); FISTA is this
+The state is explicit (:class:`~sparseinv.solvers._state.Batch`); FISTA is this
 loop with momentum and restart, plus a conjugate-gradient refinement once the
 support has settled and an Anderson extrapolation. Each column of a data block is
 its own problem, with its own step, momentum, restart, stopping and divergence
 test; a 1-D problem is the batch of one, and columns that stop leave the batch.
 
 Every iteration applies A once and Aᴴ once, objective and optimality included:
-A·y is a combination of A·x_k and A·x_{k-1}, and the sufficient-decrease test uses
-A(z - y) = Az - Ay. Every inner loop is bounded and every quantity a branch
-depends on is tested for finiteness, so a solve always returns.
+A·y is a combination of A·x_k and A·x_{k-1}, the sufficient-decrease test uses
+A(z - y) = Az - Ay, and F(z) = ½‖(Ay - b) + A(z - y)‖² + R(z) is read from the
+dot products the test computes anyway. The loop owns its blocks and updates them in
+place; the reductions an iteration needs are taken together, one call (one
+collective under MPI) per space. Every inner loop is bounded and every quantity a
+branch depends on is tested for finiteness, so a solve always returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from sparseinv.operators import power_iteration
 from sparseinv.result import SolveResult, warn_if_unconverged
+from sparseinv.solvers._anderson import Memory, anderson_point
 from sparseinv.solvers._problem import Problem, gradient, measure, start_point
 from sparseinv.solvers._refine import refine as refine_columns
 from sparseinv.solvers._setup import Setup
-from sparseinv.solvers._state import PGState, Record, put, take
+from sparseinv.solvers._state import Batch, Momentum, Record
 
 Array = Any
 
@@ -39,8 +43,8 @@ _BACKOFF = 2  # ...a number doubled by each failed test, so growth fades where i
 _SAFETY = 0.9  # a failed test sets step = _SAFETY / (observed curvature)
 _MAX_BACKTRACK = 100  # failed tests in one iteration before a column is declared diverged
 _PATIENCE = 5  # iterations with an unchanged support before a CG refinement
-_ANDERSON_MEMORY = 5  # iterates combined by one Anderson extrapolation
-_ANDERSON_MAX_WEIGHT = 1e3  # ‖c‖₁ beyond this: the combination would amplify rounding
+_ANDERSON_MEMORY = 5  # differences (of 6 iterates) combined by one Anderson extrapolation
+_MAX_WAIT = 8  # most iterations between two evaluations of a costly optimality measure
 _TINY = np.finfo(float).tiny
 
 
@@ -111,309 +115,597 @@ def run_proximal_gradient(
     else:
         steps = np.full(k, float(step))
 
-    c = running.size
-    AX0 = start.Ax
-    state = PGState(
-        x=X0[:, running],
-        Ax=AX0[:, running],
-        x_prev=X0[:, running],
-        Ax_prev=AX0[:, running],
-        grad=start.grad[:, running],
-        grad_known=np.ones(c, dtype=bool),
-        objective=F0[running],
-        t=np.ones(c),
-        step=steps[running].copy(),
-        streak=np.zeros(c, dtype=np.int64),
-        failures=np.zeros(c, dtype=np.int64),
-        ax_exact=np.ones(c, dtype=bool),
-    )
-    prob = prob.take(running)
-    F_start = F0[running]
-    refine = refine and prob.pen.restricted_quadratic(state.x) is not None
-    unchanged = np.zeros(c, dtype=np.int64)
-    patience = np.full(c, _PATIENCE)
-    pattern = None
-    memory: list[tuple[Array, Array]] = []  # (x, Ax) of the last iterates of the batch
-    in_memory = np.zeros(c, dtype=np.int64)  # how many of them belong to each column's run
-
-    for it in range(1, max_iter + 1):
-        due = (unchanged >= patience) if refine else np.zeros(c, dtype=bool)
-        if due.any() and not prob.pen.quadratic:
-            # more free coefficients than rows: the restricted system is singular and the
-            # active-set CG would march through sign changes; let the steps settle it first
-            due &= space.model.count(state.x != 0) <= prob.op.shape[0]
-        new, optimality, refined = _advance(state, prob, due, momentum=momentum, restart=restart)
-        if refined.any():
-            accepted = new.objective < state.objective
-            patience = np.where(refined & ~accepted, 2 * patience, patience)
-        F = new.objective
-        diverged = ~np.isfinite(F) | (F > _DIVERGENCE_FACTOR * np.maximum(F_start, 1e-300))
-        converged = (tol > 0) & (optimality <= tol) & ~diverged
-        if converged.any() and prob.measure == "mapping":
-            new, optimality, converged = _certify(new, prob, converged, optimality, tol)
-        if anderson:
-            grow = ~refined & ~converged & ~diverged
-            memory.append((new.x, new.Ax))
-            memory = memory[-(_ANDERSON_MEMORY + 1) :]
-            in_memory = np.where(grow, in_memory + 1, 0)
-            ready = in_memory > _ANDERSON_MEMORY
-            if ready.any():
-                jumped = _extrapolate(new, memory, np.flatnonzero(ready), prob)
-                # the memory holds the point before a jump: a column that jumped starts afresh
-                moved = ready & (jumped.objective < new.objective)
-                in_memory = np.where(ready, np.where(moved, 0, 1), in_memory)
-                new = jumped
-        keep_old = diverged
-        if keep_old.any():  # a diverged column keeps its last finite iterate
-            new = put(new, np.flatnonzero(keep_old), take(state, np.flatnonzero(keep_old)), xp)
-            optimality = np.where(keep_old, np.inf, optimality)
-        state = new
-        record.log(prob.slots, state.objective, optimality, _apps(op, prob.columns))
-        stop = converged | diverged
-        reasons = np.where(diverged, "diverged", "converged")
-        if callback is not None and stops(callback, _current(record, state, prob, setup)):
-            stop = np.ones(c, dtype=bool)
-            reasons = np.where(stop & ~converged & ~diverged, "callback", reasons)
-        if refine:
-            new_pattern = xp.sign(state.x) if state.x.dtype.kind != "c" else state.x != 0
-            same = (
-                np.zeros(c, dtype=bool)
-                if pattern is None
-                else space.model.all(new_pattern == pattern)
-            )
-            unchanged = np.where(same & ~refined, unchanged + 1, 0)
-            pattern = new_pattern
-        if stop.any():
-            idx = np.flatnonzero(stop)
-            n_iter = np.where(diverged[idx], it - 1, it)
-            _retire(record, state, prob, idx, reasons[idx], n_iter, optimality[idx], origin)
-            keep = np.flatnonzero(~stop)
-            if keep.size == 0:
-                return _result(record, setup, solver, tol, warn)
-            state, prob = take(state, keep), prob.take(keep)
-            F_start, unchanged, patience = F_start[keep], unchanged[keep], patience[keep]
-            in_memory = in_memory[keep]
-            memory = [(x[:, keep], a[:, keep]) for x, a in memory]
-            pattern = None if pattern is None else pattern[:, keep]
-            c = keep.size
-        last_optimality = optimality if not stop.any() else optimality[~stop]
-    idx = np.arange(c)
-    _retire(
+    loop = _Loop(
+        setup,
+        prob.take(running),
+        start,
+        running,
+        steps[running].copy(),
         record,
-        state,
-        prob,
-        idx,
-        np.full(c, "max_iter"),
-        np.full(c, max_iter),
-        last_optimality,
         origin,
+        tol=tol,
+        callback=callback,
+        momentum=momentum,
+        restart=restart,
+        refine=refine,
+        anderson=anderson,
     )
+    loop.run(max_iter)
     return _result(record, setup, solver, tol, warn)
+
+
+class _Work:
+    """Scratch blocks of one batch width, reused by every iteration."""
+
+    __slots__ = ("ay", "d", "da", "r", "sign", "v", "y")
+
+    def __init__(self, batch: Batch, xp: Any, real: Any, pattern: bool) -> None:
+        X, AX = batch.x, batch.ax
+        self.y, self.v, self.d = (xp.empty_like(X) for _ in range(3))
+        self.ay, self.r, self.da = (xp.empty_like(AX) for _ in range(3))
+        self.sign = xp.empty(X.shape, dtype=real) if pattern else None
+
+
+class _Trial(NamedTuple):
+    """z = prox(y - step·∇f(y)), A z and the reductions a step decides on, per column."""
+
+    z: Array
+    az: Array
+    dd: np.ndarray  # ‖z - y‖²
+    dm: np.ndarray | None  # Re⟨z - y, mom⟩ (the restart test)
+    fingerprint: np.ndarray | None  # ⟨sign z, probe⟩ (the pattern test)
+    ad2: np.ndarray  # ‖A(z - y)‖²
+    rda: np.ndarray  # Re⟨Ay - b, A(z - y)⟩
+    rr: np.ndarray | None  # ‖Ay - b‖²
+    value: np.ndarray  # penalty at z
+
+
+def _trial(
+    prob: Problem,
+    Y: Array,
+    AY: Array,
+    R: Array,
+    G: Array,
+    steps: np.ndarray,
+    *,
+    mom: Array | None,
+    probe: Array | None,
+    work: _Work | None,
+    with_rr: bool,
+) -> _Trial:
+    """One trial step of every column of ``prob``, its reductions taken together."""
+    space, xp = prob.space, prob.space.xp
+    scol = prob.col(steps)
+    V = xp.multiply(G, scol, out=None if work is None else work.v)
+    xp.subtract(Y, V, out=V)
+    Z = prob.pen.prox(V, scol)
+    if Z is V or getattr(Z, "base", None) is V:  # the next iteration overwrites V
+        Z = Z.copy()
+    AZ = prob.forward(Z)
+    D = xp.subtract(Z, Y, out=None if work is None else work.d)
+    DA = xp.subtract(AZ, AY, out=None if work is None else work.da)
+    model = [(D, D)]
+    if mom is not None:
+        model.append((D, mom))
+    if probe is not None:
+        sign = _pattern(xp, Z, None if work is None else work.sign)
+        model.append((sign, probe))
+    data = [(DA, DA), (R, DA)] + ([(R, R)] if with_rr else [])
+    md, dd_ = space.model.dots(model), space.data.dots(data)
+    return _Trial(
+        z=Z,
+        az=AZ,
+        dd=md[0],
+        dm=md[1] if mom is not None else None,
+        fingerprint=md[-1] if probe is not None else None,
+        ad2=dd_[0],
+        rda=dd_[1],
+        rr=dd_[2] if with_rr else None,
+        value=prob.pen.value(Z),
+    )
+
+
+def _pattern(xp: Any, X: Array, out: Array | None) -> Array:
+    """The sign pattern of ``X`` as a real block: signs if real, the support if complex."""
+    if X.dtype.kind == "c":
+        return xp.not_equal(X, 0, out=out) if out is not None else (X != 0).astype(X.real.dtype)
+    return xp.sign(X, out=out)
+
+
+def _failed(trial: _Trial, steps: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """The sufficient-decrease test ½‖A d‖² ≤ ‖d‖²/(2 step) fails (d = z - y).
+
+    It passes where d = 0, where ‖A d‖² is rounding in Az - Ay, and where it is not
+    finite (left to the divergence test).
+    """
+    ad2, dd = trial.ad2, trial.dd
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        curvature = ad2 / dd
+        return (
+            (dd != 0.0)
+            & (ad2 > noise)
+            & ~(curvature * steps <= 1.0 + 1e-10)
+            & np.isfinite(curvature)
+        )
+
+
+class _Loop:
+    """One proximal-gradient solve of the running columns (see :func:`run_proximal_gradient`)."""
+
+    def __init__(
+        self,
+        setup: Setup,
+        prob: Problem,
+        start: Any,
+        running: np.ndarray,
+        steps: np.ndarray,
+        record: Record,
+        origin: tuple[Array, np.ndarray],
+        *,
+        tol: float,
+        callback: Callback | None,
+        momentum: bool,
+        restart: bool,
+        refine: bool,
+        anderson: bool,
+    ) -> None:
+        xp = setup.xp
+        c = running.size
+        self.setup, self.prob, self.record, self.origin = setup, prob, record, origin
+        self.tol, self.callback = tol, callback
+        self.momentum = momentum
+        # the gradient restart of the convex penalties; for L0 a rise of F is rejected
+        self.restart = momentum and restart and prob.pen.convex
+        self.reject = momentum and restart and not prob.pen.convex
+        X, AX = setup.x0[:, running], start.Ax[:, running]
+        self.refine = refine and prob.pen.restricted_quadratic(X) is not None
+        tracked = momentum or anderson
+        self.batch = Batch(
+            x=X,
+            ax=AX,
+            mom=xp.zeros_like(X) if tracked else None,
+            amom=xp.zeros_like(AX) if tracked else None,
+            grad=start.grad[:, running],
+            grad_known=np.ones(c, dtype=bool),
+            objective=start.objective[running],
+            age=np.zeros(c, dtype=np.int64),
+            step=steps,
+            streak=np.zeros(c, dtype=np.int64),
+            need=np.full(c, float(_STREAK)),
+            ax_exact=np.ones(c, dtype=bool),
+        )
+        self.limit = _DIVERGENCE_FACTOR * np.maximum(start.objective[running], 1e-300)
+        self.table = Momentum()
+        # a costly measure (a duality gap, a distance) is evaluated only where it may stop
+        # a column; tol = 0 stops none, and the result's measure is taken at the end
+        self.gated = prob.measure != "mapping"
+        never = np.iinfo(np.int64).max
+        self.next_check = np.full(c, 1 if tol > 0 else never, dtype=np.int64)
+        self.unchanged = np.zeros(c, dtype=np.int64)
+        self.patience = np.full(c, _PATIENCE)
+        self.fingerprint = np.full(c, np.nan)
+        self.probe = None
+        if self.refine:
+            # the sign pattern is compared through a random projection of it: one dot product
+            seed = getattr(getattr(setup.space.model, "comm", None), "rank", 0)
+            probe = np.random.default_rng(seed).uniform(1.0, 2.0, size=(X.shape[0], 1))
+            self.probe = xp.asarray(probe.astype(prob.real))
+        self.memory = None
+        if anderson:
+            self.memory = Memory(_ANDERSON_MEMORY, X.shape, AX.shape, xp, setup.dtype)
+            self.b_norm = np.sqrt(setup.space.data.sq_norm(prob.b))
+        self._resize()
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _resize(self) -> None:
+        prob = self.prob
+        self.work = _Work(self.batch, prob.space.xp, prob.real, self.refine)
+        c = self.batch.n_columns
+        self.all_columns = c == self.setup.op.column_matvec.size and bool(
+            np.all(prob.columns == np.arange(c))
+        )
+
+    def _keep(self, keep: np.ndarray) -> None:
+        """Drop every column but those at positions ``keep``."""
+        self.batch = self.batch.take(keep)
+        self.prob = self.prob.take(keep)
+        for name in ("limit", "next_check", "unchanged", "patience", "fingerprint"):
+            setattr(self, name, getattr(self, name)[keep])
+        if self.memory is not None:
+            self.memory = self.memory.take(keep)
+            self.b_norm = self.b_norm[keep]
+        self._resize()
+
+    def _apps(self) -> np.ndarray:
+        op = self.setup.op
+        if self.all_columns:
+            return op.column_matvec + op.column_rmatvec
+        return _apps(op, self.prob.columns)
+
+    def _current(self) -> Array:
+        """A copy of the whole current iterate (finished columns at their final values)."""
+        whole = self.record.x.copy()
+        whole[:, self.prob.slots] = self.batch.x
+        return self.setup.output(whole)
+
+    # ------------------------------------------------------------------ the iterations
+    def run(self, max_iter: int) -> None:
+        """Iterate until every column has stopped or ``max_iter`` iterations."""
+        record, tol = self.record, self.tol
+        optimality = np.full(self.batch.n_columns, np.nan)
+        for it in range(1, max_iter + 1):
+            if it >= self.table.beta.size:
+                self.table.extend(2 * it)
+            prob = self.prob
+            c = self.batch.n_columns
+            refined = None
+            if self.refine:
+                due = self.unchanged >= self.patience
+                if due.any() and not prob.pen.quadratic:
+                    # more free coefficients than rows: the restricted system is singular and
+                    # the active-set CG would march through sign changes; steps settle it first
+                    due &= prob.space.model.count(self.batch.x != 0) <= prob.op.shape[0]
+                if due.any():
+                    refined = due
+            # the last iteration's measure is the result's: always taken
+            evaluate = (it >= self.next_check) if self.gated and it < max_iter else None
+            if refined is None:
+                optimality, diverged, fingerprint = self._step(
+                    self.batch, prob, self.work, evaluate, self.limit, self.fingerprint
+                )
+            else:
+                optimality, diverged, fingerprint = self._advance(refined, evaluate)
+            if self.gated and tol > 0:
+                self._schedule(it, optimality)
+            converged = (optimality <= tol) & ~diverged if tol > 0 else np.zeros(c, dtype=bool)
+            if prob.measure == "mapping" and converged.any():
+                optimality, converged = self._certify(converged, optimality)
+            if self.memory is not None:
+                fingerprint = self._extrapolate(it, refined, converged | diverged, fingerprint)
+            record.log_iterate(it, prob.slots, self.batch.objective, optimality, self._apps())
+            stop = converged | diverged
+            reasons = None
+            if self.callback is not None and stops(self.callback, self._current()):
+                reasons = np.where(
+                    diverged, "diverged", np.where(converged, "converged", "callback")
+                )
+                stop = np.ones(c, dtype=bool)
+            if self.refine:
+                same = fingerprint == self.fingerprint  # NaN (no pattern yet) is never the same
+                if refined is not None:
+                    same &= ~refined
+                    self.patience[refined] *= np.where(self._accepted, 1, 2)
+                self.unchanged = np.where(same, self.unchanged + 1, 0)
+                self.fingerprint = fingerprint
+            if stop.any():
+                idx = np.flatnonzero(stop)
+                if reasons is None:
+                    reasons = np.where(diverged, "diverged", "converged")
+                n_iter = np.where(diverged[idx], it - 1, it)
+                self._retire(idx, reasons[idx], n_iter, optimality[idx])
+                keep = np.flatnonzero(~stop)
+                if keep.size == 0:
+                    return
+                self._keep(keep)
+                optimality = optimality[keep]
+        c = self.batch.n_columns
+        self._retire(np.arange(c), np.full(c, "max_iter"), np.full(c, max_iter), optimality)
+
+    def _schedule(self, it: int, optimality: np.ndarray) -> None:
+        """When each column's costly measure is next evaluated.
+
+        A measure that would need to fall by 10^w to reach ``tol`` is evaluated again
+        after w iterations (at most :data:`_MAX_WAIT`): a column stops late only
+        where its measure falls faster than tenfold per iteration.
+        """
+        seen = np.isfinite(optimality)
+        if not seen.any():
+            return
+        with np.errstate(divide="ignore", invalid="ignore"):
+            orders = np.floor(np.log10(optimality[seen] / self.tol))
+        wait = np.clip(np.nan_to_num(orders, nan=1.0), 1, _MAX_WAIT).astype(np.int64)
+        self.next_check[seen] = it + wait
+
+    def _advance(
+        self, due: np.ndarray, evaluate: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """A refinement for the columns ``due`` one, a step for the others."""
+        batch, prob = self.batch, self.prob
+        c = due.size
+        on, off = np.flatnonzero(due), np.flatnonzero(~due)
+        refined, opt_ref = refine_columns(batch.take(on), prob.take(on))
+        self._accepted = refined.objective < batch.objective[on]
+        optimality = np.empty(c)
+        diverged = np.zeros(c, dtype=bool)
+        fingerprint = np.full(c, np.nan)
+        optimality[on] = opt_ref
+        if self.probe is not None:
+            signs = _pattern(prob.space.xp, refined.x, None)
+            fingerprint[on] = prob.space.model.dots([(signs, self.probe)])[0]
+        if off.size:
+            stepped, sub = batch.take(off), prob.take(off)
+            opt_step, div_step, print_step = self._step(
+                stepped,
+                sub,
+                _Work(stepped, prob.space.xp, prob.real, self.refine),
+                None if evaluate is None else evaluate[off],
+                self.limit[off],
+                self.fingerprint[off],
+            )
+            batch.put(off, stepped)
+            optimality[off], diverged[off] = opt_step, div_step
+            if print_step is not None:
+                fingerprint[off] = print_step
+        batch.put(on, refined)
+        return optimality, diverged, fingerprint
+
+    def _step(
+        self,
+        batch: Batch,
+        prob: Problem,
+        work: _Work,
+        evaluate: np.ndarray | None,
+        limit: np.ndarray,
+        fingerprint: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """One proximal-gradient step of ``batch`` (updated in place); one matvec, one rmatvec.
+
+        Returns the optimality (NaN where not evaluated), which columns diverged (their
+        iterate is kept) and the fingerprint of the new sign pattern.
+        """
+        xp = prob.space.xp
+        X, AX = batch.x, batch.ax
+        moving = beta = None
+        if self.momentum:
+            beta = self.table.beta[batch.age]
+            moving = beta > 0
+            if moving.any():
+                bcol = prob.col(beta)
+                Y = xp.multiply(batch.mom, bcol, out=work.y)
+                Y += X
+                AY = xp.multiply(batch.amom, bcol, out=work.ay)
+                AY += AX
+            else:
+                moving = None
+        if moving is None:
+            Y, AY = X, AX
+        R = xp.subtract(AY, prob.b, out=work.r)
+        known = batch.grad_known if moving is None else batch.grad_known & ~moving
+        G = gradient(prob, R, known, batch.grad)
+
+        steps = batch.step
+        if prob.adaptive:
+            grow = batch.streak >= batch.need
+            if grow.any():
+                steps[grow] *= _GROW
+        mom = batch.mom if self.restart and moving is not None else None
+        trial = _trial(prob, Y, AY, R, G, steps, mom=mom, probe=self.probe, work=work, with_rr=True)
+        Z, AZ, dd, ad2, rda = trial.z, trial.az, trial.dd, trial.ad2, trial.rda
+        dm, value, new_print = trial.dm, trial.value, trial.fingerprint
+        failed = None
+        if prob.adaptive:
+            bad = _failed(trial, steps, prob.noise)
+            if bad.any():
+                failed = bad
+                dd, ad2, rda, value = dd.copy(), ad2.copy(), rda.copy(), value.copy()
+                dm = None if dm is None else dm.copy()
+                new_print = None if new_print is None else new_print.copy()
+                pending = np.flatnonzero(bad)
+                for _ in range(_MAX_BACKTRACK - 1):
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        steps[pending] = _SAFETY / (ad2[pending] / dd[pending])
+                    sub = prob.take(pending)
+                    again = _trial(
+                        sub,
+                        Y[:, pending],
+                        AY[:, pending],
+                        R[:, pending],
+                        G[:, pending],
+                        steps[pending],
+                        mom=None if mom is None else mom[:, pending],
+                        probe=self.probe,
+                        work=None,
+                        with_rr=False,
+                    )
+                    Z[:, pending], AZ[:, pending] = again.z, again.az
+                    dd[pending], ad2[pending], rda[pending] = again.dd, again.ad2, again.rda
+                    value[pending] = again.value
+                    if dm is not None:
+                        dm[pending] = again.dm
+                    if new_print is not None:
+                        new_print[pending] = again.fingerprint
+                    pending = pending[_failed(again, steps[pending], sub.noise)]
+                    if pending.size == 0:
+                        break
+                else:  # the step test keeps failing: give up on these columns
+                    Z[:, pending], AZ[:, pending] = Y[:, pending], AY[:, pending]
+                    dd[pending] = np.inf
+        with np.errstate(over="ignore", invalid="ignore"):
+            # ½‖Az - b‖² = ½‖(Ay - b) + A(z - y)‖², from the products the test took
+            F = 0.5 * (trial.rr + 2.0 * rda + ad2) + value
+        if failed is not None:
+            F[~np.isfinite(dd)] = np.inf
+        restarted = None
+        if moving is not None:
+            if self.restart:
+                # gradient restart (O'Donoghue & Candès, 2015): ⟨y - z, z - x⟩ > 0, where
+                # x - y = -β·mom, so ⟨z - y, x - z⟩ = -β⟨z - y, mom⟩ - ‖z - y‖²
+                restarted = -beta * dm - dd > 0
+            elif self.reject:
+                # accelerated hard thresholding is non-convex: reject a step that raises F
+                restarted = (F > batch.objective) & moving
+                if restarted.any():
+                    back = np.flatnonzero(restarted)
+                    Z[:, back], AZ[:, back] = X[:, back], AX[:, back]
+                    F[back] = batch.objective[back]
+                    if new_print is not None:
+                        new_print = new_print.copy()
+                        new_print[back] = fingerprint[back]
+        diverged = ~np.isfinite(F) | (F > limit)
+        if diverged.any():  # a diverged column keeps its last finite iterate
+            back = np.flatnonzero(diverged)
+            Z[:, back], AZ[:, back] = X[:, back], AX[:, back]
+        if evaluate is None or evaluate.any():
+            optimality = measure(prob, F, R, G, Y, Z, dd, steps)
+        else:
+            optimality = np.full(F.size, np.nan)
+        if diverged.any():
+            optimality[diverged] = np.inf
+            F[diverged] = batch.objective[diverged]
+
+        if batch.mom is not None:
+            xp.subtract(Z, X, out=batch.mom)
+            xp.subtract(AZ, AX, out=batch.amom)
+        batch.x, batch.ax, batch.grad, batch.objective = Z, AZ, G, F
+        batch.grad_known[:] = False
+        batch.ax_exact[:] = True
+        if self.momentum:
+            batch.age += 1
+            if restarted is not None and restarted.any():
+                batch.age[restarted] = 0
+        batch.streak += 1
+        if failed is not None:
+            batch.streak[failed] = 0
+            batch.need[failed] *= _BACKOFF
+        return optimality, diverged, new_print
+
+    def _certify(
+        self, claimed: np.ndarray, optimality: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Check a stationarity claim at the returned iterate itself (penalties without a dual).
+
+        The gradient mapping of a step is measured at the point the step starts from;
+        for the claimed columns it is evaluated again at z (one adjoint), so
+        ``converged`` holds at the x returned.
+        """
+        batch = self.batch
+        idx = np.flatnonzero(claimed)
+        sub = self.prob.take(idx)
+        Z, AZ = batch.x[:, idx], batch.ax[:, idx]
+        G = sub.adjoint(AZ - sub.b)
+        scol = sub.col(batch.step[idx])
+        moved = sub.pen.prox(Z - scol * G, scol)
+        at_z = np.sqrt(sub.space.model.sq_norm(moved - Z)) / batch.step[idx] / sub.scale
+        optimality = optimality.copy()
+        optimality[idx] = at_z
+        batch.grad[:, idx] = G
+        batch.grad_known[idx] = True
+        return optimality, claimed & (optimality <= self.tol)
+
+    def _extrapolate(
+        self,
+        it: int,
+        refined: np.ndarray | None,
+        stopped: np.ndarray,
+        fingerprint: np.ndarray | None,
+    ) -> np.ndarray | None:
+        """Store this iteration's differences; extrapolate the columns whose memory is full.
+
+        The extrapolated point replaces the iterate where F is lower there by more
+        than the rounding error of its F (whose A x is combined, not computed): a
+        gain within rounding would throw the momentum away for nothing, and
+        accepting such gains every few iterations stalls FISTA near the optimum.
+        """
+        memory, batch, prob = self.memory, self.batch, self.prob
+        memory.push(batch.mom, batch.amom)
+        grow = ~stopped if refined is None else ~stopped & ~refined
+        memory.filled = np.where(grow, memory.filled + 1, 0)
+        ready = memory.filled >= memory.size
+        if not ready.any():
+            return fingerprint
+        everyone = bool(ready.all())
+        idx = None if everyone else np.flatnonzero(ready)
+        memory.filled[ready] = 0
+        X = batch.x if everyone else batch.x[:, idx]
+        AX = batch.ax if everyone else batch.ax[:, idx]
+        point = anderson_point(memory, idx, X, AX, prob.space.model, prob.real)
+        if point is None:
+            return fingerprint
+        X_e, AX_e, size, usable = point
+        sub = prob.take(idx)
+        with np.errstate(over="ignore", invalid="ignore"):
+            F_e = sub.objective(X_e, AX_e)
+        F = batch.objective if everyone else batch.objective[idx]
+        # rounding of F at x_e: ½‖Ax_e - b‖² with Ax_e a combination of weight ‖c‖₁
+        eps = float(np.finfo(prob.real).eps)
+        b_norm = self.b_norm if everyone else self.b_norm[idx]
+        margin = eps * size * np.sqrt(2.0 * np.abs(F)) * b_norm
+        better = usable & np.isfinite(F_e) & (F_e < F - margin)
+        if not better.any():
+            return fingerprint
+        pick = np.flatnonzero(better)
+        chosen = pick if everyone else idx[pick]
+        batch.x[:, chosen] = X_e[:, pick]
+        batch.ax[:, chosen] = AX_e[:, pick]
+        # no momentum across the jump: the next step starts from x_e itself
+        batch.mom[:, chosen] = 0
+        batch.amom[:, chosen] = 0
+        batch.objective[chosen] = F_e[pick]
+        batch.grad_known[chosen] = False
+        batch.ax_exact[chosen] = False
+        self.next_check[chosen] = np.minimum(self.next_check[chosen], it + 1)
+        if fingerprint is not None:
+            fingerprint = fingerprint.copy()
+            signs = _pattern(prob.space.xp, X_e[:, pick], None)
+            fingerprint[chosen] = prob.space.model.dots([(signs, self.probe)])[0]
+        return fingerprint
+
+    def _retire(
+        self, idx: np.ndarray, reasons: np.ndarray, n_iter: Any, optimality: np.ndarray
+    ) -> None:
+        """Record columns ``idx``: F recomputed where Ax was combined, never worse than the origin.
+
+        A column whose measure was not evaluated at its last iterate (a callback that
+        stops between two evaluations) is measured at the returned x (one adjoint).
+        """
+        batch, prob = self.batch, self.prob
+        X0, F0 = self.origin
+        X, AX = batch.x[:, idx], batch.ax[:, idx]
+        F = batch.objective[idx].copy()
+        combined = np.flatnonzero(~batch.ax_exact[idx])
+        if combined.size:
+            sub = prob.take(idx[combined])
+            AX[:, combined] = sub.forward(X[:, combined])
+            F[combined] = sub.objective(X[:, combined], AX[:, combined])
+        optimality = np.array(optimality, dtype=float)
+        unknown = np.flatnonzero(np.isnan(optimality))
+        if unknown.size:
+            optimality[unknown] = self._measure_at(
+                idx[unknown], X[:, unknown], AX[:, unknown], F[unknown]
+            )
+        slots = prob.slots[idx]
+        worse = np.isfinite(F0[slots]) & (F > F0[slots] * (1 + 1e-12) + 1e-300)
+        if worse.any():
+            X = X.copy()
+            X[:, worse] = X0[:, slots[worse]]
+            F[worse] = F0[slots[worse]]
+        self.record.finish(
+            slots,
+            x=X,
+            objective=F,
+            optimality=optimality,
+            step=batch.step[idx],
+            n_iter=n_iter,
+            reason=reasons,
+        )
+
+    def _measure_at(self, idx: np.ndarray, X: Array, AX: Array, F: np.ndarray) -> np.ndarray:
+        """The optimality measure at the iterates ``X`` of columns ``idx`` themselves."""
+        batch = self.batch
+        sub = self.prob.take(idx)
+        R = AX - sub.b
+        known = batch.grad_known[idx]
+        G = batch.grad[:, idx] if known.all() else sub.adjoint(R)
+        steps = batch.step[idx]
+        scol = sub.col(steps)
+        Z = sub.pen.prox(X - scol * G, scol)
+        dd = sub.space.model.sq_norm(Z - X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return measure(sub, F, R, G, X, Z, dd, steps)
 
 
 def _apps(op: Any, columns: np.ndarray) -> np.ndarray:
     return op.column_matvec[columns] + op.column_rmatvec[columns]
-
-
-def _advance(
-    state: PGState, prob: Problem, due: np.ndarray, *, momentum: bool, restart: bool
-) -> tuple[PGState, np.ndarray, np.ndarray]:
-    """One iteration: a refinement for the columns ``due`` one, a step for the others."""
-    if not due.any():
-        new, optimality = _step(state, prob, momentum=momentum, restart=restart)
-        return new, optimality, due
-    if due.all():
-        new, optimality = refine_columns(state, prob)
-        return new, optimality, due
-    xp = prob.space.xp
-    on, off = np.flatnonzero(due), np.flatnonzero(~due)
-    stepped, opt_step = _step(take(state, off), prob.take(off), momentum=momentum, restart=restart)
-    refined, opt_ref = refine_columns(take(state, on), prob.take(on))
-    new = put(put(state, off, stepped, xp), on, refined, xp)
-    optimality = np.empty(due.size)
-    optimality[off], optimality[on] = opt_step, opt_ref
-    return new, optimality, due
-
-
-def _step(
-    state: PGState, prob: Problem, *, momentum: bool, restart: bool
-) -> tuple[PGState, np.ndarray]:
-    """One proximal-gradient step from the extrapolated point; one matvec, one rmatvec."""
-    space, pen = prob.space, prob.pen
-    xp = space.xp
-    X, AX = state.x, state.Ax
-    c = X.shape[1]
-    t = state.t
-    t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t)) if momentum else np.ones(c)
-    beta = (t - 1.0) / t_next
-    moving = beta > 0
-    if moving.any():
-        bcol = prob.col(beta)
-        Y = X + bcol * (X - state.x_prev)
-        AY = AX + bcol * (AX - state.Ax_prev)
-    else:
-        Y, AY = X, AX
-    R = AY - prob.b
-    G = gradient(prob, R, state.grad_known & ~moving, state.grad)
-
-    steps = state.step.copy()
-    if prob.adaptive:
-        steps = np.where(state.streak >= _STREAK * _BACKOFF**state.failures, _GROW * steps, steps)
-    failed = np.zeros(c, dtype=bool)
-    Z = AZ = None
-    dd = np.zeros(c)
-    pending = np.arange(c)
-    for _ in range(_MAX_BACKTRACK):
-        whole = pending.size == c
-        sub = None if whole else pending
-        Ys = Y if whole else Y[:, pending]
-        Gs = G if whole else G[:, pending]
-        scol = prob.col(steps[pending])
-        Zs = (pen if whole else pen.take(pending)).prox(Ys - scol * Gs, scol)
-        AZs = prob.forward(Zs, sub)
-        dds = space.model.sq_norm(Zs - Ys)
-        ok = np.ones(pending.size, dtype=bool)
-        if prob.adaptive:
-            Ad2 = space.data.sq_norm(AZs - (AY if whole else AY[:, pending]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                curvature = Ad2 / dds
-            # sufficient decrease of the quadratic model: ½‖A d‖² ≤ ‖d‖²/(2 step)
-            ok = (
-                (dds == 0.0)
-                | (Ad2 <= prob.noise[pending])
-                | (curvature * steps[pending] <= 1.0 + 1e-10)
-                | ~np.isfinite(curvature)  # non-finite: left to the divergence test
-            )
-        if whole and ok.all():
-            Z, AZ, dd = Zs, AZs, dds
-            break
-        if Z is None:
-            Z, AZ = xp.empty_like(Y), xp.empty_like(AY)
-        good = pending[ok]
-        Z[:, good], AZ[:, good], dd[good] = Zs[:, ok], AZs[:, ok], dds[ok]
-        bad = pending[~ok]
-        steps[bad] = _SAFETY / curvature[~ok]
-        failed[bad] = True
-        pending = bad
-        if pending.size == 0:
-            break
-    else:  # the step test keeps failing: give up on these columns
-        Z[:, pending], AZ[:, pending] = Y[:, pending], AY[:, pending]
-        dd[pending] = np.inf
-
-    with np.errstate(over="ignore", invalid="ignore"):
-        F = prob.objective(Z, AZ)
-    F = np.where(np.isfinite(dd), F, np.inf)
-    t_new = t_next.copy()
-    if momentum and restart:
-        if not pen.convex:
-            # accelerated hard thresholding is non-convex: reject a step that raises F
-            reject = (F > state.objective) & moving
-            if reject.any():
-                rcol = prob.col(reject) > 0
-                Z, AZ = xp.where(rcol, X, Z), xp.where(rcol, AX, AZ)
-                F = np.where(reject, state.objective, F)
-                t_new[reject] = 1.0
-        else:
-            # gradient restart scheme (O'Donoghue & Candès, 2015): <y - z, z - x> > 0
-            t_new[space.model.vdot(Z - Y, X - Z) > 0] = 1.0
-    optimality = measure(prob, F, R, G, Y, Z, dd, steps)
-    new = PGState(
-        x=Z,
-        Ax=AZ,
-        x_prev=X,
-        Ax_prev=AX,
-        grad=G,
-        grad_known=np.zeros(c, dtype=bool),
-        objective=F,
-        t=t_new,
-        step=steps,
-        streak=np.where(failed, 0, state.streak + 1),
-        failures=state.failures + failed,
-        ax_exact=np.ones(c, dtype=bool),
-    )
-    return new, optimality
-
-
-def _certify(
-    state: PGState, prob: Problem, claimed: np.ndarray, optimality: np.ndarray, tol: float
-) -> tuple[PGState, np.ndarray, np.ndarray]:
-    """Check a stationarity claim at the returned iterate itself (penalties without a dual).
-
-    The gradient mapping of a step is measured at the point the step starts from;
-    for the claimed columns it is evaluated again at z (one adjoint), so
-    ``converged`` holds at the x returned.
-    """
-    idx = np.flatnonzero(claimed)
-    sub = prob.take(idx)
-    Z, AZ = state.x[:, idx], state.Ax[:, idx]
-    G = sub.adjoint(AZ - sub.b)
-    scol = sub.col(state.step[idx])
-    moved = sub.pen.prox(Z - scol * G, scol)
-    at_z = np.sqrt(prob.space.model.sq_norm(moved - Z)) / state.step[idx] / sub.scale
-    optimality = optimality.copy()
-    optimality[idx] = at_z
-    grad = state.grad.copy()
-    grad[:, idx] = G
-    known = state.grad_known.copy()
-    known[idx] = True
-    state = state._replace(grad=grad, grad_known=known)
-    return state, optimality, claimed & (optimality <= tol)
-
-
-def _extrapolate(
-    state: PGState, memory: list[tuple[Array, Array]], idx: np.ndarray, prob: Problem
-) -> PGState:
-    """Anderson extrapolation of the last iterates of columns ``idx``, kept where it lowers F.
-
-    The weights c (summing to 1) minimize ‖Σ c_i (x_{i+1} - x_i)‖, as in the
-    extrapolation of celer and skglm (Bertrand & Massias, 2021). A·x_e is the same
-    combination of the stored A·x_i, so the test costs no operator application.
-    """
-    space = prob.space
-    xp = space.xp
-    xs = [x[:, idx] for x, _ in memory]
-    axs = [a[:, idx] for _, a in memory]
-    diffs = [xs[i + 1] - xs[i] for i in range(len(xs) - 1)]
-    gram = space.model.gram(diffs)  # (columns, M, M)
-    M = gram.shape[1]
-    trace = np.trace(gram, axis1=1, axis2=2)
-    gram = gram + (1e-10 * np.maximum(trace, _TINY))[:, None, None] * np.eye(M)
-    with np.errstate(all="ignore"):
-        try:
-            weights = np.linalg.solve(gram, np.ones((idx.size, M, 1)))[..., 0]
-        except np.linalg.LinAlgError:
-            return state
-        weights = weights / weights.sum(axis=1, keepdims=True)
-    usable = np.all(np.isfinite(weights), axis=1) & (
-        np.abs(weights).sum(axis=1) <= _ANDERSON_MAX_WEIGHT
-    )
-    if not usable.any():
-        return state
-    weights = np.where(usable[:, None], weights, 0.0)
-    W = xp.asarray(weights.T.astype(prob.real))  # (M, columns)
-    X_e = sum(W[i][None, :] * xs[i + 1] for i in range(M))
-    AX_e = sum(W[i][None, :] * axs[i + 1] for i in range(M))
-    sub = prob.take(idx)
-    with np.errstate(over="ignore", invalid="ignore"):
-        F_e = sub.objective(X_e, AX_e)
-    better = usable & np.isfinite(F_e) & (F_e < state.objective[idx])
-    if not better.any():
-        return state
-    chosen = idx[better]
-    part = take(state, chosen)
-    pick = np.flatnonzero(better)
-    # no momentum across the jump: the next step starts from x_e itself
-    part = part._replace(
-        x=X_e[:, pick],
-        Ax=AX_e[:, pick],
-        x_prev=X_e[:, pick],
-        Ax_prev=AX_e[:, pick],
-        objective=F_e[pick],
-        grad_known=np.zeros(pick.size, dtype=bool),
-        ax_exact=np.zeros(pick.size, dtype=bool),
-    )
-    return put(state, chosen, part, xp)
 
 
 def stops(callback: Callback, x: Array) -> bool:
@@ -425,47 +717,6 @@ def stops(callback: Callback, x: Array) -> bool:
         raise TypeError(
             f"callback must return None, True or False; got {type(value).__name__}"
         ) from None
-
-
-def _current(record: Record, state: PGState, prob: Problem, setup: Setup) -> Array:
-    """A copy of the whole current iterate (finished columns at their final values)."""
-    whole = record.x.copy()
-    whole[:, prob.slots] = state.x
-    return setup.output(whole)
-
-
-def _retire(
-    record: Record,
-    state: PGState,
-    prob: Problem,
-    idx: np.ndarray,
-    reasons: np.ndarray,
-    n_iter: Any,
-    optimality: np.ndarray,
-    origin: tuple[Array, np.ndarray],
-) -> None:
-    """Record columns ``idx``: F recomputed where Ax was combined, never worse than the origin."""
-    X0, F0 = origin
-    X, F = state.x[:, idx], state.objective[idx].copy()
-    combined = np.flatnonzero(~state.ax_exact[idx])
-    if combined.size:
-        sub = prob.take(idx[combined])
-        F[combined] = sub.objective(X[:, combined], sub.forward(X[:, combined]))
-    slots = prob.slots[idx]
-    worse = np.isfinite(F0[slots]) & (F > F0[slots] * (1 + 1e-12) + 1e-300)
-    if worse.any():
-        X = X.copy()
-        X[:, worse] = X0[:, slots[worse]]
-        F[worse] = F0[slots[worse]]
-    record.finish(
-        slots,
-        x=X,
-        objective=F,
-        optimality=optimality,
-        step=state.step[idx],
-        n_iter=n_iter,
-        reason=reasons,
-    )
 
 
 def _result(record: Record, setup: Setup, solver: str, tol: float, warn: bool) -> SolveResult:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from sparseinv.solvers._problem import Problem, gradient, measure
-from sparseinv.solvers._state import PGState
+from sparseinv.solvers._state import Batch
 
 Array = Any
 
@@ -17,7 +17,7 @@ _ROUNDING = 100.0  # residuals below this many ulps of the gradient are rounding
 _GROWTH = 100.0  # a residual this many times above its best: CG has lost its way
 
 
-def refine(state: PGState, prob: Problem) -> tuple[PGState, np.ndarray]:
+def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
     r"""Minimize F on the free set of each column by conjugate gradients, where it is quadratic.
 
     With the support (and L1 signs) of x fixed, F is the quadratic
@@ -29,7 +29,10 @@ def refine(state: PGState, prob: Problem) -> tuple[PGState, np.ndarray]:
     ill-conditioned restricted system: the free set may have more columns than
     rows), or on a direction of (numerically) zero curvature.
 
-    The result is then checked: A x and the gradient are recomputed exactly (one
+    The CG vectors live on the free coefficients only (the union of the columns'
+    free sets, each column masked to its own): a direction is scattered into a
+    zero block for A, and only the free rows of Aᴴ's result are read. A x and the
+    gradient are not carried along: they are recomputed exactly at the end (one
     matvec and one rmatvec), and a column keeps the refined point only where F did
     not increase. So a refinement never raises F, its objective is F(x) itself,
     and the optimality measure it returns is certified at the point returned; the
@@ -37,60 +40,78 @@ def refine(state: PGState, prob: Problem) -> tuple[PGState, np.ndarray]:
 
     Returns
     -------
-    (PGState, ndarray)
+    (Batch, ndarray)
         The state of these columns after the refinement (momentum reset) and their
         optimality.
     """
     space, pen = prob.space, prob.pen
     xp = space.xp
-    X_old, AX_old = state.x, state.Ax
+    X_old, AX_old = batch.x, batch.ax
     c = X_old.shape[1]
     free, pen_grad, hess = pen.restricted_quadratic(X_old)
-    offset = pen_grad - hess * X_old  # penalty gradient = offset + hess·x on the free set
-    G_old = gradient(prob, AX_old - prob.b, state.grad_known, state.grad)
-    signs = xp.sign(X_old) if pen.name == "l1" else None
+    G_old = gradient(prob, AX_old - prob.b, batch.grad_known, batch.grad)
+    rows = xp.flatnonzero(free.any(axis=1))
+    mask = free[rows]
+    masked = not bool(mask.all())  # some column has fewer free rows than the union
+    X = X_old[rows]
+    G = G_old[rows]
+    curved = not _is_zero(hess)
+    hess = _rows(hess, rows)
+    offset = xp.broadcast_to(_rows(pen_grad, rows) - hess * X, X.shape)  # + hess·x: the gradient
+    signs = xp.sign(X) if pen.name == "l1" else None
     eps = float(np.finfo(prob.real).eps)
 
-    def residual(X: Array, G: Array, free: Array) -> Array:
-        return xp.where(free, -(G + offset + hess * X), 0)
+    def residual() -> Array:
+        rho = G + offset
+        if curved:
+            rho += hess * X
+        xp.negative(rho, out=rho)
+        return xp.where(mask, rho, 0) if masked else rho
 
-    X, AX, G = X_old, AX_old, G_old
-    rho = residual(X, G, free)
+    rho = residual()
     rr = space.model.sq_norm(rho)
-    floor = (_ROUNDING * eps) ** 2 * (
-        space.model.sq_norm(xp.where(free, G, 0)) + space.model.sq_norm(xp.where(free, offset, 0))
+    G_free, off_free = _masked(xp, G, mask, masked), _masked(xp, offset, mask, masked)
+    floor = (_ROUNDING * eps) ** 2 * space.model.dots([(G_free, G_free), (off_free, off_free)]).sum(
+        0
     )
     target = np.maximum(_CG_RTOL**2 * rr, floor)
     best = rr.copy()
     P = rho
     running = (rr > target) & np.isfinite(rr)
-    L = 1.0 / state.step  # the curvature scale the steps have seen
+    flat_scale = _ROUNDING * eps / batch.step  # curvature below this times ‖p‖² is zero
+    scattered = xp.zeros_like(X_old)  # a direction on the free rows, zero elsewhere
     for _ in range(_CG_MAX_ITER):
         if not running.any():
             break
-        idx = np.flatnonzero(running)
-        whole = idx.size == c
-        Pa = P if whole else P[:, idx]
-        Qa = prob.forward(Pa, None if whole else idx)
-        Wa = prob.adjoint(Qa, None if whole else idx)
-        Q, W = (Qa, Wa) if whole else (_scatter(xp, Qa, idx, c), _scatter(xp, Wa, idx, c))
-        curv = space.model.vdot(P, xp.where(free, W, 0) + hess * P)
-        pp = space.model.sq_norm(P)
+        whole = bool(running.all())
+        scattered[rows] = P
+        if whole:
+            W = prob.adjoint(prob.forward(scattered))[rows]
+        else:
+            idx = np.flatnonzero(running)
+            W = xp.zeros_like(P)
+            W[:, idx] = prob.adjoint(prob.forward(scattered[:, idx], idx), idx)[rows]
+        HP = _masked(xp, W, mask, masked)
+        if curved:
+            HP = HP + hess * P
+        curv, pp = space.model.dots([(P, HP), (P, P)])
         # a direction of (numerically) zero curvature: the restricted system is singular there
-        flat = ~(curv > _ROUNDING * eps * L * pp) | ~np.isfinite(curv)
-        running &= ~flat
-        alpha = np.where(running, rr / np.where(running, curv, 1.0), 0.0)
+        running &= (curv > flat_scale * pp) & np.isfinite(curv)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alpha = np.where(running, rr / curv, 0.0)
         acol = prob.col(alpha)
         X_new = X + acol * P
-        AX, G = AX + acol * Q, G + acol * W
-        flip = np.zeros(c, dtype=bool)
+        G += acol * W
+        flip = None
         if signs is not None:
-            flipped = free & (xp.sign(X_new) != signs)
-            flip = running & (space.model.count(flipped) > 0)
-        if flip.any():
+            # a free coefficient changed sign (dropped ones are 0, whatever their sign was)
+            crossed = space.model.max(-(X_new * signs)) > 0
+            if crossed.any():
+                flip = running & crossed
+        if flip is not None and flip.any():
             # F is this quadratic only up to the first sign change: step back there,
             # drop the coefficient that reaches zero and restart CG on the rest
-            flipped = flipped & (prob.col(flip) > 0)
+            flipped = mask & (X_new * signs < 0) & (prob.col(flip) > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratios = xp.where(flipped, X / xp.where(flipped, -P, 1), np.inf)
             first = -space.model.max(-ratios)
@@ -98,50 +119,70 @@ def refine(state: PGState, prob: Problem) -> tuple[PGState, np.ndarray]:
             dropped = flipped & (ratios <= prob.col(np.where(flip, first, -np.inf)))
             bcol = prob.col(back)
             X = xp.where(dropped, 0, X_new - bcol * P)
-            AX, G = AX - bcol * Q, G - bcol * W
-            free = free & ~dropped
+            G -= bcol * W
+            mask = mask & ~dropped
+            masked = True
         else:
             X = X_new
-        rho = residual(X, G, free)
+            flip = None
+        rho = residual()
         rr_new = space.model.sq_norm(rho)
+        restart = running if flip is None else running & ~flip
         with np.errstate(divide="ignore", invalid="ignore"):
-            beta = np.where(running & ~flip, rr_new / rr, 0.0)
+            beta = np.where(restart, rr_new / rr, 0.0)
         P = rho + prob.col(beta) * P
         rr = np.where(running, rr_new, rr)
-        best = np.minimum(best, rr)
+        np.minimum(best, rr, out=best)
         running &= (rr > target) & (rr <= _GROWTH * best) & np.isfinite(rr)
 
     # check the result against F itself, with A x and the gradient computed anew
-    AX = prob.forward(X)
+    X_full = X_old.copy()
+    X_full[rows] = X
+    AX = prob.forward(X_full)
     R = AX - prob.b
-    G = prob.adjoint(R)
+    G_full = prob.adjoint(R)
     with np.errstate(over="ignore", invalid="ignore"):
-        F = 0.5 * space.data.sq_norm(R) + pen.value(X)
-    keep = np.isfinite(F) & (F <= state.objective)
+        F = 0.5 * space.data.sq_norm(R) + pen.value(X_full)
+    keep = np.isfinite(F) & (F <= batch.objective)
+    X = X_full
     if not keep.all():
         kcol = prob.col(keep) > 0
-        X, AX, G = xp.where(kcol, X, X_old), xp.where(kcol, AX, AX_old), xp.where(kcol, G, G_old)
+        X = xp.where(kcol, X_full, X_old)
+        AX = xp.where(kcol, AX, AX_old)
+        G_full = xp.where(kcol, G_full, G_old)
         R = AX - prob.b
-        F = np.where(keep, F, state.objective)
-    scol = prob.col(state.step)
-    Z = pen.prox(X - scol * G, scol)
+        F = np.where(keep, F, batch.objective)
+    scol = prob.col(batch.step)
+    Z = pen.prox(X - scol * G_full, scol)
     dd = space.model.sq_norm(Z - X)
-    optimality = measure(prob, F, R, G, X, Z, dd, state.step)
-    new = state._replace(
+    optimality = measure(prob, F, R, G_full, X, Z, dd, batch.step)
+    new = Batch(
         x=X,
-        Ax=AX,
-        x_prev=X,
-        Ax_prev=AX,
-        grad=G,
+        ax=AX,
+        mom=None if batch.mom is None else xp.zeros_like(X),
+        amom=None if batch.amom is None else xp.zeros_like(AX),
+        grad=G_full,
         grad_known=np.ones(c, dtype=bool),
         objective=F,
-        t=np.ones(c),
+        age=np.zeros(c, dtype=np.int64),
+        step=batch.step,
+        streak=batch.streak,
+        need=batch.need,
         ax_exact=np.ones(c, dtype=bool),
     )
     return new, optimality
 
 
-def _scatter(xp: Any, part: Array, idx: np.ndarray, c: int) -> Array:
-    full = xp.zeros((part.shape[0], c), dtype=part.dtype)
-    full[:, idx] = part
-    return full
+def _rows(value: Any, rows: Array) -> Any:
+    """The free rows of a per-coefficient block (a float or a single row is kept as it is)."""
+    if isinstance(value, float) or getattr(value, "ndim", 0) == 0 or value.shape[0] == 1:
+        return value
+    return value[rows]
+
+
+def _is_zero(value: Any) -> bool:
+    return isinstance(value, float) and value == 0.0
+
+
+def _masked(xp: Any, values: Array, mask: Array, masked: bool) -> Array:
+    return xp.where(mask, values, 0) if masked else values

@@ -10,7 +10,7 @@ them wherever the operator can be applied to fewer columns.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -19,45 +19,109 @@ from sparseinv.result import SolveResult
 Array = Any
 
 
-class PGState(NamedTuple):
-    """Proximal-gradient state after iteration k, for the running columns."""
+class Batch:
+    """The running columns of a proximal-gradient solve, owned by the loop.
 
-    x: Array  # iterate x_k, (n, c)
-    Ax: Array  # A x_k, (m, c)
-    x_prev: Array  # x_{k-1}
-    Ax_prev: Array  # A x_{k-1}
-    grad: Array  # ∇f(x_k) where grad_known, else anything
-    grad_known: np.ndarray  # (c,) bool
-    objective: np.ndarray  # (c,) F(x_k)
-    t: np.ndarray  # (c,) FISTA momentum parameter (1: no momentum)
-    step: np.ndarray  # (c,)
-    streak: np.ndarray  # (c,) accepted steps since the last failed sufficient-decrease test
-    failures: np.ndarray  # (c,) failed tests so far: each doubles the streak needed to grow
-    ax_exact: np.ndarray  # (c,) whether Ax was computed by A itself (not combined)
+    Every device block is a fresh array or a buffer of the loop's own (never an
+    array of the caller's or one an operator may hand out again), so the loop
+    updates them in place. The momentum is kept as the difference of the last two
+    iterates, ``mom = x_k - x_{k-1}`` (and ``amom = A mom``): the extrapolated point
+    is ``y = x + β·mom``, the restart test and the Anderson memory read it as it is.
+
+    Attributes
+    ----------
+    x, ax : array
+        Iterate ``(n, c)`` and ``A x`` ``(m, c)``.
+    mom, amom : array or None
+        ``x_k - x_{k-1}`` and ``A`` of it (None when the loop needs neither).
+    grad : array
+        ∇f at the last extrapolated point, or at ``x`` where ``grad_known``.
+    grad_known : ndarray of bool
+    objective : ndarray
+        F(x) per column.
+    age : ndarray of int
+        Momentum steps since the last restart (FISTA's ``t`` is a function of it).
+    step : ndarray
+    streak : ndarray of int
+        Accepted steps since the last failed sufficient-decrease test.
+    need : ndarray
+        Accepted steps in a row before the step may grow (doubled by each failure).
+    ax_exact : ndarray of bool
+        Whether ``ax`` was computed by A itself (not combined).
+    """
+
+    __slots__ = (
+        "age",
+        "amom",
+        "ax",
+        "ax_exact",
+        "grad",
+        "grad_known",
+        "mom",
+        "need",
+        "objective",
+        "step",
+        "streak",
+        "x",
+    )
+    _device = ("x", "ax", "mom", "amom", "grad")
+
+    def __init__(self, **fields: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, fields[name])
+
+    @property
+    def n_columns(self) -> int:
+        return int(self.x.shape[1])
+
+    def take(self, idx: Any) -> Batch:
+        """The columns at positions ``idx`` (copies)."""
+        fields = {}
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if value is not None:
+                value = value[:, idx] if name in self._device else value[idx]
+            fields[name] = value
+        return Batch(**fields)
+
+    def put(self, idx: Any, part: Batch) -> None:
+        """Replace the columns at positions ``idx`` by those of ``part``, in place."""
+        for name in self.__slots__:
+            whole = getattr(self, name)
+            if whole is None:
+                continue
+            if name in self._device:
+                whole[:, idx] = getattr(part, name)
+            else:
+                whole[idx] = getattr(part, name)
 
 
-_DEVICE = ("x", "Ax", "x_prev", "Ax_prev", "grad")
+class Momentum:
+    """FISTA's momentum sequence: ``t_0 = 1``, ``t_{j+1} = (1 + √(1 + 4t_j²))/2``, as tables.
 
+    A column that has taken ``j`` momentum steps since its last restart
+    extrapolates with ``β_j = (t_j - 1)/t_{j+1}``; one table lookup replaces the
+    per-iteration arithmetic on every column's ``t``.
+    """
 
-def take(state: PGState, idx: Any) -> PGState:
-    """The state of the columns ``idx`` (positions in the batch)."""
-    fields = {}
-    for name, value in zip(PGState._fields, state, strict=True):
-        fields[name] = value[:, idx] if name in _DEVICE else value[idx]
-    return PGState(**fields)
+    def __init__(self, size: int = 256) -> None:
+        self.t = np.ones(1)
+        self.beta = np.zeros(0)
+        self.extend(size)
 
-
-def put(state: PGState, idx: Any, part: PGState, xp: Any) -> PGState:
-    """``state`` with the columns ``idx`` replaced by ``part`` (new arrays; nothing aliased)."""
-    fields = {}
-    for name, whole, piece in zip(PGState._fields, state, part, strict=True):
-        new = whole.copy()
-        if name in _DEVICE:
-            new[:, idx] = piece
-        else:
-            new[idx] = piece
-        fields[name] = new
-    return PGState(**fields)
+    def extend(self, size: int) -> None:
+        """Make the tables cover ``size`` momentum steps."""
+        n = self.beta.size
+        if size <= n:
+            return
+        t = np.empty(size + 1)
+        t[: n + 1] = self.t
+        value = float(t[n])
+        for j in range(n, size):  # the recurrence itself: the same values as step by step
+            value = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * value * value))
+            t[j + 1] = value
+        self.t = t
+        self.beta = (t[:-1] - 1.0) / t[1:]
 
 
 class Record:
@@ -94,6 +158,21 @@ class Record:
         self.history[rows, 1, slots] = optimality
         self.history[rows, 2, slots] = apps
         self.cursor[slots] += 1
+
+    def log_iterate(
+        self, row: int, slots: np.ndarray, objective: Any, optimality: Any, apps: Any
+    ) -> None:
+        """Record iterate ``row`` of the columns at ``slots`` (every one of them at that row)."""
+        if row >= self.history.shape[0]:
+            grown = np.full((2 * (row + 1), 3, self.history.shape[2]), math.nan)
+            grown[: self.history.shape[0]] = self.history
+            self.history = grown
+        where = slice(None) if slots.size == self.history.shape[2] else slots
+        entry = self.history[row]
+        entry[0, where] = objective
+        entry[1, where] = optimality
+        entry[2, where] = apps
+        self.cursor[where] = row + 1
 
     def extend(self, slots: np.ndarray, history: Any) -> None:
         """Append a continuation's history (its rows after its start) to ``slots``."""

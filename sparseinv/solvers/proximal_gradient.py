@@ -7,6 +7,7 @@ from typing import Any
 from sparseinv._validation import check_flag
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
+from sparseinv.solvers import _working_set
 from sparseinv.solvers._loop import Callback, run_proximal_gradient
 from sparseinv.solvers._setup import check_options, prepare
 
@@ -156,12 +157,22 @@ def fista(
         name: check_flag(value, name)
         for name, value in (("restart", restart), ("refine", refine), ("anderson", anderson))
     }
+    setup = prepare(A, b, penalty, x0)
+    if _working_set.applies(A, b, penalty, step=step, callback=callback):
+        result = _working_set.solve(
+            _full_fista, A, b, penalty, x0=x0, max_iter=max_iter, tol=tol, options=flags
+        )
+        if result is not None:
+            return result
+    return run_proximal_gradient(setup, **options, **flags, momentum=True, solver="fista")
+
+
+def _full_fista(A: Any, b: Any, penalty: Penalty, *, x0: Any, **options: Any) -> SolveResult:
+    """FISTA on all the columns of ``A`` (a working set's subproblem)."""
+    flags = {name: options.pop(name) for name in ("restart", "refine", "anderson")}
+    checked = check_options(step=None, callback=None, **options)
     return run_proximal_gradient(
-        prepare(A, b, penalty, x0),
-        **options,
-        **flags,
-        momentum=True,
-        solver="fista",
+        prepare(A, b, penalty, x0), **checked, **flags, momentum=True, solver="fista"
     )
 
 
@@ -259,6 +270,23 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
       celer and skglm) and the extrapolated point replaces the iterate if F is
       lower there; :math:`Ax` of that point is the same combination of the stored
       :math:`Ax_i`, so the test is free.
+
+    **Working set** (explicit matrices with L1). For a numpy array or scipy sparse
+    matrix with more than 200 columns, a 1-D ``b``, an L1 penalty with every
+    :math:`\\lambda_i > 0` (one λ, per group or per coefficient), float64 or
+    complex128 data, ``tol > 0`` and neither ``step`` nor ``callback``, this FISTA
+    runs inside an outer loop, as celer and skglm do: it computes
+    :math:`A^H r` on the full matrix, stops when the relative duality gap of the
+    **full** problem is at most ``tol``, and otherwise solves the problem
+    restricted to a working set W of columns (the support of x and the columns
+    whose optimality condition :math:`|a_i^H r| \\le \\lambda_i` is violated most,
+    twice the support and at least 100, more where the gap stalls) by this same
+    FISTA, warm-started at :math:`x_W`. Each product then costs ``|W|`` columns
+    instead of ``n``. ``n_matvec`` and ``n_rmatvec`` count products with A and
+    with its restriction alike; ``n_iter`` and ``history`` are those of the inner
+    iterations end to end, the last ``optimality`` the full problem's gap. Every
+    other problem (matrix-free operators, L0, L2, a block ``b``) runs on all the
+    columns.
 
     On the benchmark problems of ``benchmarks/speed_vs_peers.py`` these bring the
     operator applications to a relative suboptimality of 1e-6 to 0.24-0.6 times

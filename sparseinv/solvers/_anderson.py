@@ -1,0 +1,123 @@
+r"""Anderson extrapolation of the proximal-gradient iterates, from a memory of their differences.
+
+The loop hands every iteration's difference :math:`u = x_{k+1} - x_k` (and
+:math:`A u`, which it has anyway) to a :class:`Memory`, a ring of ``M`` preallocated
+slots: one copy per iteration, no re-stacking. Every ``M`` iterations of a column's
+run, the weights :math:`c` (summing to 1) that minimize
+:math:`\|\sum_i c_i u_i\|` combine its last ``M + 1`` iterates (Bertrand & Massias,
+2021, as in celer and skglm); since the iterates are the last one minus partial
+sums of differences,
+
+.. math::
+
+    x_e = \sum_{i=0}^{M-1} c_i x_{i+1} = x_M - \sum_{l=1}^{M-1} C_l u_l,
+    \qquad C_l = \sum_{i<l} c_i,
+
+the combination and :math:`A x_e` (the same combination of the stored
+:math:`A u_l`) cost one pass each and no operator application. The Gram matrix of
+the ``M`` differences is one matrix product (one reduction across processes) per
+extrapolation: the windows of successive extrapolations do not overlap, so an
+update of it one row per iteration would compute the same entries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sparseinv.backend import Reducer
+
+Array = Any
+
+_MAX_WEIGHT = 1e3  # ‖c‖₁ beyond this: the combination would amplify rounding
+_TINY = np.finfo(float).tiny
+
+
+class Memory:
+    """The last ``size`` differences of the iterates (and of their images) of a batch.
+
+    Parameters
+    ----------
+    size : int
+        Differences combined by one extrapolation (``M``).
+    model_shape, data_shape : tuple of int
+        ``(n, c)`` and ``(m, c)``.
+    xp : module
+    dtype : dtype
+    """
+
+    def __init__(
+        self,
+        size: int,
+        model_shape: tuple[int, int],
+        data_shape: tuple[int, int],
+        xp: Any,
+        dtype: Any,
+    ) -> None:
+        self.size = size
+        self.xp = xp
+        self.dx = xp.empty((size, *model_shape), dtype=dtype)
+        self.da = xp.empty((size, *data_shape), dtype=dtype)
+        self.filled = np.zeros(model_shape[1], dtype=np.int64)  # differences of each column's run
+        self.cursor = 0  # the slot the next difference goes to
+
+    def push(self, mom: Array, amom: Array) -> None:
+        """Store one difference of every column (``filled`` is the caller's to update)."""
+        self.dx[self.cursor] = mom
+        self.da[self.cursor] = amom
+        self.cursor = (self.cursor + 1) % self.size
+
+    def take(self, idx: np.ndarray) -> Memory:
+        """The memory of the columns at positions ``idx``."""
+        out = Memory.__new__(Memory)
+        out.size, out.xp, out.cursor = self.size, self.xp, self.cursor
+        out.dx, out.da = self.dx[:, :, idx], self.da[:, :, idx]
+        out.filled = self.filled[idx]
+        return out
+
+    def ordered(self, idx: np.ndarray | None) -> tuple[Array, Array]:
+        """The stored differences of columns ``idx``, oldest first: ``(M, rows, columns)``."""
+        order = [(self.cursor + i) % self.size for i in range(self.size)]
+        dx, da = self.dx[order], self.da[order]
+        if idx is not None:
+            dx, da = dx[:, :, idx], da[:, :, idx]
+        return dx, da
+
+
+def anderson_point(
+    memory: Memory, idx: np.ndarray | None, x: Array, ax: Array, reducer: Reducer, real: Any
+) -> tuple[Array, Array, np.ndarray, np.ndarray] | None:
+    """The extrapolated ``x_e``, ``A x_e``, the weights' ``‖c‖₁`` and which columns are usable.
+
+    ``x`` and ``ax`` are the current iterates of the columns ``idx`` (None: all);
+    None when no column has usable weights.
+    """
+    xp = memory.xp
+    dx, da = memory.ordered(idx)
+    gram = reducer.gram(dx)  # (columns, M, M)
+    M = gram.shape[1]
+    trace = np.trace(gram, axis1=1, axis2=2)
+    gram += (1e-10 * np.maximum(trace, _TINY))[:, None, None] * np.eye(M)
+    with np.errstate(all="ignore"):
+        try:
+            weights = np.linalg.solve(gram, np.ones((gram.shape[0], M, 1)))[..., 0]
+        except np.linalg.LinAlgError:
+            return None
+        weights /= weights.sum(axis=1, keepdims=True)
+    size = np.abs(weights).sum(axis=1)
+    usable = np.all(np.isfinite(weights), axis=1) & (size <= _MAX_WEIGHT)
+    if not usable.any():
+        return None
+    weights[~usable] = 0.0
+    # x_e = x - Σ_l C_l u_l, C_l = Σ_{i<l} c_i: the weight of a difference in the iterates after it
+    partial = np.zeros_like(weights)
+    np.cumsum(weights[:, :-1], axis=1, out=partial[:, 1:])
+    C = xp.asarray(partial.T.astype(real))  # (M, columns)
+    if dx.shape[2] == 1:  # one column: matrix-vector products
+        x_e = x - (C[:, 0] @ dx[:, :, 0])[:, None]
+        ax_e = ax - (C[:, 0] @ da[:, :, 0])[:, None]
+    else:
+        x_e = x - xp.einsum("lc,lnc->nc", C, dx)
+        ax_e = ax - xp.einsum("lc,lmc->mc", C, da)
+    return x_e, ax_e, size, usable
