@@ -22,9 +22,11 @@ def refine(state: PGState, prob: Problem) -> tuple[PGState, np.ndarray]:
 
     With the support (and L1 signs) of x fixed, F is the quadratic
     ½‖A_S x_S - b‖² + (penalty's quadratic), minimized by CG on the normal
-    equations, one matvec and one rmatvec per CG step. For L1 the step is cut where
-    a coefficient would change sign, and that coefficient is set to 0 (an
-    active-set step). CG stops at its relative tolerance, at the rounding level of
+    equations, one matvec and one rmatvec per CG step. The step is cut where a
+    coefficient would leave the interval where F is that quadratic (a sign change
+    for L1, a bound), and that coefficient is set to the limit and leaves the free
+    set (an active-set step); coefficients at a bound are not free to begin with.
+    CG stops at its relative tolerance, at the rounding level of
     the gradient, when its residual grows far above its best (a singular or
     ill-conditioned restricted system: the free set may have more columns than
     rows), or on a direction of (numerically) zero curvature.
@@ -48,7 +50,8 @@ def refine(state: PGState, prob: Problem) -> tuple[PGState, np.ndarray]:
     free, pen_grad, hess = pen.restricted_quadratic(X_old)
     offset = pen_grad - hess * X_old  # penalty gradient = offset + hess·x on the free set
     G_old = gradient(prob, AX_old - prob.b, state.grad_known, state.grad)
-    signs = xp.sign(X_old) if pen.name == "l1" else None
+    # where F is this quadratic: each free coefficient keeps its sign (L1) and its bounds
+    limits = pen.free_limits(X_old)
     eps = float(np.finfo(prob.real).eps)
 
     def residual(X: Array, G: Array, free: Array) -> Array:
@@ -84,20 +87,23 @@ def refine(state: PGState, prob: Problem) -> tuple[PGState, np.ndarray]:
         X_new = X + acol * P
         AX, G = AX + acol * Q, G + acol * W
         flip = np.zeros(c, dtype=bool)
-        if signs is not None:
-            flipped = free & (xp.sign(X_new) != signs)
+        if limits is not None:
+            lo, hi = limits
+            flipped = free & ((X_new < lo) | (X_new > hi))
             flip = running & (space.model.count(flipped) > 0)
         if flip.any():
-            # F is this quadratic only up to the first sign change: step back there,
-            # drop the coefficient that reaches zero and restart CG on the rest
+            # F is this quadratic only up to the first limit (a sign change, a bound):
+            # step back there, drop the coefficient that reaches it (at the limit exactly)
+            # and restart CG on the rest
             flipped = flipped & (prob.col(flip) > 0)
+            limit = xp.where(P > 0, hi, lo)
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratios = xp.where(flipped, X / xp.where(flipped, -P, 1), np.inf)
+                ratios = xp.where(flipped, (limit - X) / xp.where(flipped, P, 1), np.inf)
             first = -space.model.max(-ratios)
             back = np.where(flip, alpha - first, 0.0)
             dropped = flipped & (ratios <= prob.col(np.where(flip, first, -np.inf)))
             bcol = prob.col(back)
-            X = xp.where(dropped, 0, X_new - bcol * P)
+            X = xp.where(dropped, limit, X_new - bcol * P)
             AX, G = AX - bcol * Q, G - bcol * W
             free = free & ~dropped
         else:

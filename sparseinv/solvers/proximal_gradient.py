@@ -8,6 +8,7 @@ from sparseinv._validation import check_flag
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
 from sparseinv.solvers._loop import Callback, run_proximal_gradient
+from sparseinv.solvers._problem import certifiable_tol
 from sparseinv.solvers._setup import check_options, prepare
 
 __all__ = ["fista", "ista"]
@@ -126,8 +127,10 @@ def ista(
     callback: Callback | None = None,
 ) -> SolveResult:
     options = check_options(step=step, max_iter=max_iter, tol=tol, callback=callback)
+    setup = prepare(A, b, penalty, x0)
+    options["tol"] = certifiable_tol(options["tol"], setup.dtype)
     return run_proximal_gradient(
-        prepare(A, b, penalty, x0),
+        setup,
         **options,
         momentum=False,
         restart=False,
@@ -156,8 +159,10 @@ def fista(
         name: check_flag(value, name)
         for name, value in (("restart", restart), ("refine", refine), ("anderson", anderson))
     }
+    setup = prepare(A, b, penalty, x0)
+    options["tol"] = certifiable_tol(options["tol"], setup.dtype)
     return run_proximal_gradient(
-        prepare(A, b, penalty, x0),
+        setup,
         **options,
         **flags,
         momentum=True,
