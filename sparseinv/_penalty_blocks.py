@@ -191,6 +191,7 @@ class BoundPenalty:
             "lam",
             "ridge",
             "ridge_group",
+            "inv_ridge",
             "lower",
             "upper",
             "fixed",
@@ -327,8 +328,9 @@ class BoundPenalty:
     def _block_soft(self, x: Array, thresh: Coef) -> Array:
         xp = self.space.xp
         norms = xp.sqrt(self.space.model.group_sum(abs2(x), self.groups))
-        tiny = np.finfo(norms.dtype).tiny
-        factor = xp.maximum(1 - thresh / xp.maximum(norms, tiny), 0)
+        # 1 − t/‖v_g‖ only where ‖v_g‖ > t (no overflow of t/‖v_g‖ for ‖v_g‖ ≈ 0)
+        above = norms > thresh
+        factor = xp.where(above, 1 - thresh / xp.where(above, norms, 1), 0)
         return x * self.groups.expand(factor)
 
     def _group_box(self, v: Array, thresh: Coef) -> Array:

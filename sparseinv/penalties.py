@@ -1008,13 +1008,12 @@ class PenaltySum(Penalty):
                 )
         a, b = first.parts(), second.parts()
         names = [p.name for p in (a.sparse, b.sparse, a.ridge, b.ridge) if p is not None]
-        if len(names) != 2:
-            twice = next((name for name in names if names.count(name) > 1), None)
-            if twice is not None:
-                raise ValueError(
-                    f"a penalty sum cannot hold {twice.upper()} twice (the sum of a penalty "
-                    f"with itself): give one {twice.upper()} with the summed λ"
-                )
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise ValueError(
+                f"a penalty sum cannot hold {twice.upper()} twice (the sum of a penalty "
+                f"with itself): give one {twice.upper()} with the summed λ"
+            )
         sparse = a.sparse if a.sparse is not None else b.sparse
         ridge = a.ridge if a.ridge is not None else b.ridge
         if len(names) != 2 or sparse is None or ridge is None or len(set(names)) != 2:
