@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from sparseinv import metrics, problems
+from sparseinv.bench import block_sparsity as _block_sparsity
 from sparseinv.bench import real_seismic as _real_seismic
 from sparseinv.bench.phase import (
     donoho_tanner,
@@ -1436,6 +1437,12 @@ CASES: dict[str, Case] = {
             "ks_l0": list(range(44, 61, 2)),
             "trials": 30,
         },
+    ),
+    "block_sparsity": Case(
+        "block_sparsity",
+        _block_sparsity.block_sparsity,
+        _block_sparsity.QUICK,
+        _block_sparsity.FULL,
     ),
     "grouped": Case(
         "grouped",
