@@ -575,7 +575,7 @@ def bind_parts(
         )
     lower = upper = None
     if bounds is not None:
-        lower, upper = (_local_side(xp, side, rows, real) for side in bounds)
+        lower, upper = _local_box(xp, bounds, rows, real)
     if fixed is not None and not space.agree(bool(xp.any(fixed))):
         fixed = None  # no λ = inf anywhere: nothing is forced
     if fixed is not None and not complex_:
@@ -639,11 +639,26 @@ def _group_level(ridge: Any, grp: Any, k: int, batched: bool, xp: Any, real: Any
     return xp.asarray(coef, dtype=real)
 
 
-def _local_side(xp: Any, side: Any, rows: slice | None, real: Any) -> Coef:
-    if isinstance(side, float):
-        return xp.asarray(side, dtype=real).reshape(1, 1)
-    local = side if rows is None else side[rows]
-    return xp.asarray(local.reshape(-1, 1), dtype=real)
+def _local_box(xp: Any, bounds: Any, rows: slice | None, real: Any) -> tuple[Array, Array]:
+    """This process's ``(rows, 1)`` bounds in the dtype of the solve, rounded inwards.
+
+    A float32 solve rounds a bound to the nearest float32, which may lie outside
+    the box (float32(-0.3) < -0.3): the result would then break the bounds the
+    user gave. Each bound is moved to the nearest value of the dtype inside the
+    box, except where that empties an interval (l = u between two float32s).
+    """
+    lower, upper = (
+        np.asarray(side if isinstance(side, float) or rows is None else side[rows], float)
+        for side in bounds
+    )
+    lower, upper = lower.reshape(-1, 1), upper.reshape(-1, 1)
+    lo, hi = lower.astype(real), upper.astype(real)
+    inf = np.asarray(np.inf, dtype=real)
+    lo_in = np.where(lo < lower, np.nextafter(lo, inf), lo)
+    hi_in = np.where(hi > upper, np.nextafter(hi, -inf), hi)
+    empty = lo_in > hi_in
+    lo, hi = np.where(empty, lo, lo_in), np.where(empty, hi, hi_in)
+    return xp.asarray(lo, dtype=real), xp.asarray(hi, dtype=real)
 
 
 def _sign_bounds(xp: Any, lower: Array, upper: Array, space: Space) -> bool:

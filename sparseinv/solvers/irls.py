@@ -350,7 +350,8 @@ def _reweighted(
         # but never below what the dtype resolves (float32: 1e-7), or ε stops decreasing
         settle = np.maximum(eps / eps0 / 100, _RESOLVED_ULPS * ulp)
         D = prob.pen.irls_weights(X, prob.col(eps))
-        cg_tol = np.clip(0.1 * settle, max(1e-10, 10 * _RESOLVED_ULPS * ulp), 1e-3)
+        # CG to a tenth of the settling threshold: its own noise must not hide the settling
+        cg_tol = np.clip(0.1 * settle, max(1e-10, ulp), 1e-3)
         X_new = _weighted_solve(prob, rhs, D, X, AX, tol=cg_tol, max_iter=cg_max_iter)
         bad = ~space.model.all(xp.isfinite(X_new))
         if bad.any():
