@@ -212,7 +212,7 @@ def from_sklearn_alpha(alpha: float, n_samples: int) -> float:
 
 
 def to_sklearn_elastic_net(a: float, c: float, n_samples: int) -> tuple[float, float]:
-    r"""scikit-learn's ``ElasticNet(alpha, l1_ratio)`` for our ``L1(a) + L2(c)``.
+    r"""The scikit-learn ``ElasticNet(alpha, l1_ratio)`` of our ``L1(a) + L2(c)``.
 
     scikit-learn minimizes :math:`\tfrac1{2n}\|b - Ax\|^2 + \alpha\rho\|x\|_1 +
     \tfrac{\alpha(1-\rho)}2\|x\|^2`; times n this is ours with :math:`a = n\alpha\rho`,
@@ -229,7 +229,10 @@ def to_sklearn_elastic_net(a: float, c: float, n_samples: int) -> tuple[float, f
 
     Returns
     -------
-    (alpha, l1_ratio) : tuple of float
+    alpha : float
+        scikit-learn's ``alpha``.
+    l1_ratio : float
+        scikit-learn's ``l1_ratio``.
 
     Examples
     --------
@@ -261,7 +264,10 @@ def from_sklearn_elastic_net(alpha: float, l1_ratio: float, n_samples: int) -> t
 
     Returns
     -------
-    (a, c) : tuple of float
+    a : float
+        λ of the L1 part.
+    c : float
+        λ of the L2 part.
 
     Examples
     --------

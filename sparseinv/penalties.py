@@ -331,7 +331,7 @@ class Penalty(abc.ABC):  # noqa: B024 - abstract as a family: only its subclasse
         rows: slice | None = None,
         layout: Any = None,
     ) -> Coef:
-        """λ per coefficient as a float or a block on the device (this process's rows).
+        """The λ per coefficient as a float or a block on the device (this process's rows).
 
         Parameters
         ----------
@@ -867,7 +867,7 @@ class L21(Penalty):
         return L21(lam, groups=self._groups, rows=self._rows, bounds=self._bounds)
 
     def group_lam(self, n_groups: int, n_columns: int, *, batched: bool) -> Coef:
-        """λ per group: a float or a ``(G, 1)``, ``(1, k)`` or ``(G, k)`` host array.
+        """The λ per group: a float or a ``(G, 1)``, ``(1, k)`` or ``(G, k)`` host array.
 
         Parameters
         ----------
