@@ -330,7 +330,7 @@ QUICK: dict[str, Any] = {
     "n": 256,
     "block": 8,
     "n_active": 4,
-    "ms": {METHODS[0]: [56, 64, 72, 80], METHODS[1]: [72, 82, 92, 102]},
+    "ms": {METHODS[0]: [60, 68, 76, 84], METHODS[1]: [80, 92, 104, 116]},
     "trials": 4,
     "target": None,
 }
