@@ -7,14 +7,16 @@ from sparseinv.groups import Groups
 from sparseinv.objective import (
     from_pylops_eps,
     from_sklearn_alpha,
+    from_sklearn_elastic_net,
     lam_max,
     objective,
     to_pylops_eps,
     to_sklearn_alpha,
+    to_sklearn_elastic_net,
 )
 from sparseinv.operators import ColumnBatch, as_operator, lipschitz
 from sparseinv.paths import PathResult, lambda_path
-from sparseinv.penalties import L0, L1, L2, PENALTIES, Penalty, penalty_type
+from sparseinv.penalties import L0, L1, L2, L21, PENALTIES, Penalty, PenaltySum, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
 from sparseinv.selection import (
     GroupLambdaSelection,
@@ -33,6 +35,7 @@ __all__ = [
     "L0",
     "L1",
     "L2",
+    "L21",
     "PENALTIES",
     "SOLVERS",
     "ColumnBatch",
@@ -44,6 +47,7 @@ __all__ = [
     "NoiseEstimate",
     "PathResult",
     "Penalty",
+    "PenaltySum",
     "SolveResult",
     "as_operator",
     "compare",
@@ -51,6 +55,7 @@ __all__ = [
     "fista",
     "from_pylops_eps",
     "from_sklearn_alpha",
+    "from_sklearn_elastic_net",
     "group_weights",
     "irls",
     "ista",
@@ -66,4 +71,5 @@ __all__ = [
     "select_lambda",
     "to_pylops_eps",
     "to_sklearn_alpha",
+    "to_sklearn_elastic_net",
 ]

@@ -101,11 +101,14 @@ def check_callback(callback: Any) -> Any:
 
 
 def check_lam_values(lam: Any, name: str = "lam") -> float | NDArray[np.float64]:
-    """λ as a float or a read-only 1-D or 2-D float64 copy; finite and non-negative."""
+    """λ as a float or a read-only 1-D or 2-D float64 copy: >= 0, ``inf`` allowed, no NaN.
+
+    λ = 0 leaves a coefficient unpenalized and λ = inf forces it to 0 (both exactly).
+    """
     if isinstance(lam, numbers.Real) and not isinstance(lam, (bool, np.bool_)):
-        value = _as_float(lam, name)
-        if not np.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be finite and >= 0; got {lam!r}")
+        value = _as_float(lam, name)  # an integer beyond float64 is an error, not inf
+        if np.isnan(value) or value < 0:
+            raise ValueError(f"{name} must be >= 0 (inf allowed: it forces 0); got {lam!r}")
         return value
     if (
         hasattr(lam, "get")
@@ -126,12 +129,13 @@ def check_lam_values(lam: Any, name: str = "lam") -> float | NDArray[np.float64]
         raise ValueError(
             f"{name} must be a number or a non-empty 1-D or 2-D array; got {_describe(lam)}"
         )
-    bad = ~np.isfinite(arr) | (arr < 0)
+    bad = np.isnan(arr) | (arr < 0)
     if np.any(bad):
         first = np.unravel_index(int(np.flatnonzero(bad)[0]), arr.shape)
         where = first[0] if arr.ndim == 1 else tuple(int(i) for i in first)
         raise ValueError(
-            f"{name} must be finite and >= 0 everywhere; got {arr[first]!r} at index {where}"
+            f"{name} must be >= 0 everywhere (inf allowed: it forces 0); got {arr[first]!r} "
+            f"at index {where}"
         )
     out = arr.astype(np.float64, copy=True)
     out.flags.writeable = False

@@ -157,6 +157,20 @@ class Reducer:
         """Column-wise: every entry true (on every process)."""
         return self.count(~mask) == 0
 
+    def group_sum(self, values: Array, groups: Any) -> Array:
+        """Per-group sums of a real block: ``(n_groups, columns)``, on the device, in its dtype.
+
+        ``groups.local_sum(values)`` sums the rows this process holds. A group may
+        cross the processes' boundaries, so a combining reducer completes the partial
+        sums with one reduction of the whole block (every process gets the same sums);
+        a local one (one process, or a model every process holds whole) keeps them.
+        """
+        local = groups.local_sum(values)
+        if type(self).combine_sum is Reducer.combine_sum:
+            return local
+        total = self.combine_sum(_host_float(local).reshape(-1)).reshape(local.shape)
+        return self.xp.asarray(total.astype(local.dtype))
+
     def gram(self, blocks: Sequence[Array] | Array) -> np.ndarray:
         r"""Per-column Gram matrices :math:`G_{jpq} = \operatorname{Re}\langle u_p, u_q\rangle`.
 

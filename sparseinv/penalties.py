@@ -1,4 +1,4 @@
-r"""Penalties :math:`\sum_i \lambda_i R(x_i)`: L0, L1, L2 with one, per-group or per-coefficient λ.
+r"""Penalties: L0, L1, L2, group L21, their sums, and bounds on the coefficients.
 
 Each penalty is a small immutable object. Its λ is a single number, one value per
 group of a :class:`~sparseinv.Groups`, or one value per coefficient; with many
@@ -7,10 +7,14 @@ The objective convention (see :mod:`sparseinv.objective`) is
 
 .. math::
 
-    F(x) = \tfrac12\|Ax - b\|_2^2 + \sum_i \lambda_i R(x_i),
+    F(x) = \tfrac12\|Ax - b\|_2^2 + \sum_i \lambda_i R(x_i) + \iota_{[l, u]}(x),
 
 with :math:`R(x) = [x \ne 0]` (L0), :math:`|x|` (L1, the modulus for complex
-:math:`x`) or :math:`\tfrac12|x|^2` (L2).
+:math:`x`) or :math:`\tfrac12|x|^2` (L2); the group penalty L21 is
+:math:`\sum_g \lambda_g \|x_g\|_2`, and ``L1(a) + L2(c)`` is the elastic net. Every
+penalty takes ``bounds=(lower, upper)`` (or ``positive=True``), the indicator
+:math:`\iota_{[l,u]}` above. λ = 0 leaves a coefficient unpenalized and λ = ∞
+forces it to 0, exactly.
 
 Shapes of λ for an operator with ``n`` columns and data with ``k`` columns:
 
@@ -25,59 +29,87 @@ number          one λ for every coefficient and column
 ``(G, k)``      one per group and column (with ``groups``)
 ==============  =========================================================
 
-The mathematics is written once, in methods that take λ explicitly (``*_of``);
-a solver binds a penalty to its problem (:meth:`Penalty.bind`), which fixes the
-λ block, the array module and the reductions (:mod:`sparseinv.backend`).
+L21 takes the rows with G groups (never one λ per coefficient). The mathematics
+on ``(rows, columns)`` blocks is in :mod:`sparseinv._penalty_blocks`: a solver binds
+a penalty to its problem (:meth:`Penalty.bind`), which fixes the λ blocks, the
+bounds, the array module and the reductions (:mod:`sparseinv.backend`).
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sparseinv._validation import check_lam_values, check_positive_number
+from sparseinv._bounds import Bound, bounds_size, check_bounds, describe_bounds
+from sparseinv._validation import check_flag, check_lam_values, check_positive_number
 from sparseinv.backend import Space, array_module
 from sparseinv.groups import Groups
 
-__all__ = ["L0", "L1", "L2", "PENALTIES", "BoundPenalty", "Penalty", "penalty_type"]
+__all__ = [
+    "L0",
+    "L1",
+    "L2",
+    "L21",
+    "PENALTIES",
+    "BoundPenalty",
+    "Penalty",
+    "PenaltySum",
+    "penalty_type",
+]
 
 Array = Any  # numpy or cupy array
 Coef = Any  # a float, or a 2-D array broadcasting against (rows, columns) blocks
 
 
-def _abs2(x: Array) -> Array:
-    """|x|² without a square root (complex-safe)."""
-    if x.dtype.kind == "c":
-        return x.real * x.real + x.imag * x.imag
-    return x * x
+class Parts(NamedTuple):
+    """What a penalty is made of: a sparse part, a ridge part and the bounds."""
+
+    sparse: Any  # L0, L1 or L21, or None
+    ridge: Any  # L2, or None
+    bounds: tuple[Bound, Bound] | None
 
 
-class Penalty(abc.ABC):
-    r"""Base class of the separable penalties :math:`\sum_i \lambda_i R(x_i)`.
+class Penalty(abc.ABC):  # noqa: B024 - abstract as a family: only its subclasses are penalties
+    r"""Base class of the penalties :math:`\sum_i \lambda_i R(x_i)`, with optional bounds.
 
     Parameters
     ----------
     lam : float or array_like
-        λ ≥ 0: one number, one value per group (with ``groups``), one value per
-        coefficient, or a 2-D array with one column per right-hand side (see the
-        table in :mod:`sparseinv.penalties`).
+        λ ≥ 0 (``inf`` allowed): one number, one value per group (with ``groups``),
+        one value per coefficient, or a 2-D array with one column per right-hand
+        side (see the table in :mod:`sparseinv.penalties`).
     groups : Groups, optional
         The groups that a per-group ``lam`` refers to.
+    bounds : (lower, upper), optional
+        Bounds on the coefficients: numbers or arrays of one value per coefficient,
+        ``-inf``/``inf`` (or None) for no bound on a side. Real coefficients only.
+    positive : bool, default False
+        Shorthand for ``bounds=(0, inf)``.
 
     Notes
     -----
     A λ array whose first dimension equals ``groups.n_groups`` is read as one value
     per group; one whose first dimension equals ``groups.n_features`` as one value
     per coefficient (when both agree, per group). Without ``groups`` a 1-D array is
-    one value per coefficient. λ is copied on construction; the caller's array is
-    never modified.
+    one value per coefficient. λ and the bounds are copied on construction; the
+    caller's arrays are never modified.
+
+    With bounds the penalty is :math:`\sum_i\lambda_i R(x_i) + \iota_{[l,u]}(x)`: its
+    value is ``inf`` outside the box and its prox is the exact prox of the sum (for
+    a separable convex R, the soft threshold or shrinkage clipped to the box, since
+    a convex function of one variable is minimized on an interval at the projection
+    of its unconstrained minimizer). Solvers start from ``x0`` projected onto the box.
+    λ_i = ∞ forces :math:`x_i = 0` (the box :math:`[0, 0]`, whatever R), never by
+    rescaling a column; λ_i = 0 leaves :math:`x_i` free.
+
+    Two penalties add: ``L1(a) + L2(c)`` is the elastic net (:class:`PenaltySum`).
 
     Examples
     --------
-    The concrete penalties are :class:`L0`, :class:`L1` and :class:`L2`:
+    The concrete penalties are :class:`L0`, :class:`L1`, :class:`L2` and :class:`L21`:
 
     >>> import numpy as np
     >>> from sparseinv import L1, Groups, Penalty
@@ -88,7 +120,7 @@ class Penalty(abc.ABC):
     3.0
     """
 
-    __slots__ = ("_coef", "_distributed", "_groups", "_lam")
+    __slots__ = ("_bounds", "_coef", "_distributed", "_groups", "_lam")
 
     #: short name used in tables and messages
     name: ClassVar[str] = ""
@@ -97,8 +129,16 @@ class Penalty(abc.ABC):
     #: R(s·x) = s**degree · R(x): how λ follows a rescaling of the data
     degree: ClassVar[int] = 1
 
-    def __init__(self, lam: float | ArrayLike, *, groups: Groups | None = None) -> None:
+    def __init__(
+        self,
+        lam: float | ArrayLike,
+        *,
+        groups: Groups | None = None,
+        bounds: tuple[Any, Any] | None = None,
+        positive: bool = False,
+    ) -> None:
         self._distributed = None
+        self._bounds = check_bounds(bounds, positive)
         if type(lam).__module__.split(".")[0] == "pylops_mpi":
             # a per-coefficient λ with the layout of a distributed model: each rank keeps
             # its part (checked on every rank, so a bad value raises everywhere)
@@ -132,10 +172,16 @@ class Penalty(abc.ABC):
         self._lam = lam
         self._groups = groups
         self._coef = coef
+        size, own = bounds_size(self._bounds), self.n_features
+        if size is not None and own is not None and size != own:
+            raise ValueError(
+                f"bounds must hold one value per coefficient ({own}, as lam or groups); "
+                f"got {size} values"
+            )
 
     # ------------------------------------------------------------------ description
     @property
-    def lam(self) -> float | NDArray[np.float64]:
+    def lam(self) -> Any:
         """The λ as given: a float, one value per group or one per coefficient (read-only)."""
         return self._lam
 
@@ -145,23 +191,43 @@ class Penalty(abc.ABC):
         return self._groups
 
     @property
-    def coef_lam(self) -> float | NDArray[np.float64]:
+    def coef_lam(self) -> Any:
         """The λ of each coefficient: a float, ``(n,)``, or 2-D for per-column λ (read-only)."""
         return self._coef
 
     @property
+    def bounds(self) -> tuple[Bound, Bound] | None:
+        """``(lower, upper)`` (numbers or read-only arrays), or None without bounds."""
+        return self._bounds
+
+    @property
+    def couples_columns(self) -> bool:
+        """Whether the penalty couples the columns of a data block (one problem, not k)."""
+        return False
+
+    @property
     def n_features(self) -> int | None:
-        """Number of coefficients fixed by λ or the groups; None when λ does not fix it."""
+        """Number of coefficients fixed by λ, the groups or the bounds; None when unfixed."""
         if self._groups is not None:
             return self._groups.n_features
         if self._distributed is not None:
             return int(self._distributed.global_shape[0])
         if isinstance(self._coef, float) or (self._coef.ndim == 2 and self._coef.shape[0] == 1):
-            return None
+            return bounds_size(self._bounds)
         return int(self._coef.shape[0])
 
+    def parts(self) -> Parts:
+        """The sparse part, the ridge part and the bounds of this penalty.
+
+        Returns
+        -------
+        Parts
+            ``(sparse, ridge, bounds)``: L0, L1, L21 or None; L2 or None; the box or None.
+        """
+        return Parts(self, None, self._bounds)
+
     def with_lam(self, lam: float | ArrayLike) -> Penalty:
-        """The same penalty type and groups with another λ.
+        """The same penalty type, groups and bounds with another λ.
 
         Parameters
         ----------
@@ -178,10 +244,10 @@ class Penalty(abc.ABC):
         >>> L1(1.0).with_lam(0.5).lam
         0.5
         """
-        return type(self)(lam, groups=self._groups)
+        return type(self)(lam, groups=self._groups, bounds=self._bounds)
 
     def check_size(self, n_features: int) -> None:
-        """Raise if λ or the groups do not fit ``n_features`` coefficients.
+        """Raise if λ, the groups or the bounds do not fit ``n_features`` coefficients.
 
         Parameters
         ----------
@@ -195,7 +261,12 @@ class Penalty(abc.ABC):
         """
         own = self.n_features
         if own is not None and own != n_features:
-            what = "groups" if self._groups is not None else "lam"
+            if self._groups is not None:
+                what = "groups"
+            elif isinstance(self._coef, float) or self._coef.shape[0] == 1:
+                what = "bounds"
+            else:
+                what = "lam"
             raise ValueError(
                 f"penalty {what} cover {own} coefficients but A has {n_features} columns"
             )
@@ -249,6 +320,54 @@ class Penalty(abc.ABC):
             f"column{'s' if k > 1 else ''}{need}; got shape {tuple(self._lam.shape)}"
         )
 
+    def local_coef(
+        self,
+        space: Space,
+        n_features: int,
+        n_columns: int,
+        *,
+        batched: bool,
+        real: Any,
+        rows: slice | None = None,
+        layout: Any = None,
+    ) -> Coef:
+        """The λ per coefficient as a float or a block on the device (this process's rows).
+
+        Parameters
+        ----------
+        space : Space
+            Array module of the solve.
+        n_features, n_columns : int
+            Shape of the unknowns.
+        batched : bool
+            Whether the data were a 2-D block.
+        real : dtype
+            The real dtype of the iterates.
+        rows : slice, optional
+            The coefficients this process holds.
+        layout : object, optional
+            The layout a ``DistributedArray`` λ must have.
+
+        Returns
+        -------
+        float or array
+        """
+        if self._distributed is not None:
+            if layout is None:
+                raise ValueError(
+                    "lam is a DistributedArray: it needs a pylops-mpi operator and data"
+                )
+            from sparseinv.distributed import check_lam_layout
+
+            check_lam_layout(self._distributed, layout)
+            return space.xp.asarray(self._coef.reshape(-1, 1), dtype=real)
+        coef = self.lam_block(n_features, n_columns, batched=batched)
+        if isinstance(coef, float):
+            return coef
+        if rows is not None and coef.shape[0] > 1:
+            coef = coef[rows]
+        return space.xp.asarray(coef, dtype=real)
+
     def bind(
         self,
         space: Space,
@@ -260,7 +379,7 @@ class Penalty(abc.ABC):
         rows: slice | None = None,
         layout: Any = None,
     ) -> BoundPenalty:
-        """This penalty on one problem: λ as a block on the problem's device and dtype.
+        """This penalty on one problem: λ and the bounds as blocks on its device and dtype.
 
         Parameters
         ----------
@@ -271,8 +390,8 @@ class Penalty(abc.ABC):
         batched : bool
             Whether the data were given as a 2-D block.
         dtype : dtype
-            dtype of the iterates; λ takes its real counterpart, so a float32 solve
-            stays float32.
+            dtype of the iterates; λ and the bounds take its real counterpart, so a
+            float32 solve stays float32.
         rows : slice, optional
             The coefficients this process holds (a model split over MPI ranks).
         layout : object, optional
@@ -281,27 +400,24 @@ class Penalty(abc.ABC):
         Returns
         -------
         BoundPenalty
-        """
-        if self._distributed is not None:
-            if layout is None:
-                raise ValueError(
-                    "lam is a DistributedArray: it needs a pylops-mpi operator and data"
-                )
-            from sparseinv.distributed import check_lam_layout
 
-            self.check_size(n_features)
-            check_lam_layout(self._distributed, layout)
-            real = np.empty(0, dtype=dtype).real.dtype
-            return BoundPenalty(
-                self, space.xp.asarray(self._coef.reshape(-1, 1), dtype=real), space
-            )
-        coef = self.lam_block(n_features, n_columns, batched=batched)
-        if not isinstance(coef, float):
-            if rows is not None and coef.shape[0] > 1:
-                coef = coef[rows]
-            real = np.empty(0, dtype=dtype).real.dtype
-            coef = space.xp.asarray(coef, dtype=real)
-        return BoundPenalty(self, coef, space)
+        Raises
+        ------
+        ValueError, TypeError
+            When λ, the groups or the bounds do not fit the problem (bounds on complex
+            coefficients, λ = inf where the bounds exclude 0...).
+        """
+        self.check_size(n_features)
+        return bind_parts(
+            self,
+            space,
+            n_features,
+            n_columns,
+            batched=batched,
+            dtype=dtype,
+            rows=rows,
+            layout=layout,
+        )
 
     def _local(self, x: Array) -> BoundPenalty:
         """Bound to the shape of a user's array (1-D: one column; 2-D: a batch)."""
@@ -313,20 +429,26 @@ class Penalty(abc.ABC):
         own = self.n_features
         if own is not None and own != n:
             raise ValueError(
-                f"x must have {own} rows to match the penalty's lam or groups; "
+                f"x must have {own} rows to match the penalty's lam, groups or bounds; "
                 f"got shape {tuple(x.shape)}"
             )
-        return self.bind(Space(xp), n, k, batched=batched, dtype=x.dtype)
+        dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+        return self.bind(Space(xp), n, k, batched=batched, dtype=dtype)
 
     def __repr__(self) -> str:
         lam = self._lam
         text = repr(lam) if isinstance(lam, float) else f"<{lam.size} values>"
         grp = "" if self._groups is None else f", groups={self._groups!r}"
-        return f"{type(self).__name__}({text}{grp})"
+        return f"{type(self).__name__}({text}{grp}{describe_bounds(self._bounds)})"
+
+    def __add__(self, other: Any) -> PenaltySum:
+        if not isinstance(other, Penalty):
+            return NotImplemented
+        return PenaltySum(self, other)
 
     # ------------------------------------------------------------------ user-facing mathematics
     def value(self, x: Array) -> float | NDArray[np.float64]:
-        r"""The penalty :math:`\sum_i \lambda_i R(x_i)` at ``x``.
+        r"""The penalty :math:`\sum_i \lambda_i R(x_i)` at ``x`` (``inf`` outside the bounds).
 
         Parameters
         ----------
@@ -343,10 +465,10 @@ class Penalty(abc.ABC):
         return float(out[0]) if x.ndim == 1 else out
 
     def prox(self, v: Array, step: float) -> Array:
-        r"""Proximal operator of ``step`` times the penalty.
+        r"""Proximal operator of ``step`` times the penalty (bounds included).
 
         :math:`\operatorname{prox}(v) = \arg\min_x \tfrac12\|x - v\|^2 + \text{step}\sum_i
-        \lambda_i R(x_i)`, complex-safe (the phase of ``v`` is kept).
+        \lambda_i R(x_i) + \iota_{[l,u]}(x)`, complex-safe (the phase of ``v`` is kept).
 
         Parameters
         ----------
@@ -358,7 +480,7 @@ class Penalty(abc.ABC):
         Returns
         -------
         ndarray
-            A new array of the shape of ``v``; ``v`` is not modified.
+            A new array of the shape and dtype of ``v``; ``v`` is not modified.
         """
         step = check_positive_number(step, "step")
         v = _as_array(v)
@@ -377,10 +499,11 @@ class Penalty(abc.ABC):
         Returns
         -------
         ndarray
-            :math:`d_i = \lambda_i w_i(x_i)`, real and non-negative.
+            :math:`d_i = \lambda_i w_i(x_i)`, real and non-negative (0 where λ = inf:
+            those coefficients are held at 0 by the solver, not by a weight).
         """
-        bound = self._local(x)
-        return bound.irls_weights(_as_block(x), eps).reshape(x.shape)
+        x = _as_array(x)
+        return self._local(x).irls_weights(_as_block(x), eps).reshape(x.shape)
 
     def subdiff_distance(self, x: Array, grad: Array) -> Array:
         r"""Per-coefficient distance of :math:`-\nabla f(x)` to :math:`\partial(\lambda_i R)(x_i)`.
@@ -397,9 +520,12 @@ class Penalty(abc.ABC):
         ndarray
             Zero everywhere exactly at a stationary point (for L0: where the
             non-zero coefficients are stationary; zero coefficients always pass).
+            The subdifferential includes the normal cone of the bounds; for L21 the
+            entries of a group have the group's distance as their Euclidean norm.
         """
+        x = _as_array(x)
         bound = self._local(x)
-        return bound.subdiff_distance(_as_block(x), _as_block(grad)).reshape(x.shape)
+        return bound.subdiff_distance(_as_block(x), _as_block(_as_array(grad))).reshape(x.shape)
 
     def restricted_quadratic(self, x: Array) -> tuple[Array, Array, Array] | None:
         r"""The penalty near ``x``, on its free set, as a quadratic; None if it is not one.
@@ -407,6 +533,7 @@ class Penalty(abc.ABC):
         Where the support (and, for L1, the signs) of ``x`` is kept fixed, L0, L2
         and real L1 are quadratic in the free coefficients. Solvers use this to
         refine an iterate by conjugate gradients once its support has settled.
+        Coefficients at a bound are not free.
 
         Parameters
         ----------
@@ -417,9 +544,10 @@ class Penalty(abc.ABC):
         -------
         (free, grad, hess) or None
             Boolean mask of the free coefficients, the gradient of the penalty at
-            ``x`` on them and its (diagonal) Hessian; None for complex L1, whose
-            modulus is not quadratic on the support.
+            ``x`` on them and its (diagonal) Hessian; None for complex L1 and for
+            L21, which are not quadratic on the support.
         """
+        x = _as_array(x)
         quad = self._local(x).restricted_quadratic(_as_block(x))
         if quad is None:
             return None
@@ -429,7 +557,11 @@ class Penalty(abc.ABC):
     def dual_value(self, b: Array, residual: Array, correlation: Array) -> float | None:
         r"""Dual objective at the best rescaling of a residual, or None.
 
-        See :meth:`L1.dual_value` and :meth:`L2.dual_value`; L0 has no dual.
+        The dual of :math:`\min_x \tfrac12\|Ax-b\|^2 + h(x)` is
+        :math:`\max_\theta \operatorname{Re}\langle b,\theta\rangle - \tfrac12\|\theta\|^2
+        - \sum_i h_i^*(a_i^H\theta)`; it is evaluated at :math:`\theta = s\,r` for the
+        best of a few scales s (see :mod:`sparseinv._penalty_dual`). For L1 it is
+        the Lasso dual of :class:`L1`'s Notes.
 
         Parameters
         ----------
@@ -443,230 +575,19 @@ class Penalty(abc.ABC):
         Returns
         -------
         float or None
+            None for L0, and where the dual needs the operator: unpenalized free
+            coefficients, whose constraint :math:`a_i^H\theta = 0` the solvers enforce
+            by projecting θ.
         """
+        correlation = _as_array(correlation)
         bound = self._local(correlation)
-        out = bound.dual_value(_as_block(b), _as_block(residual), _as_block(correlation))
+        if bound.unpenalized is not None:
+            return None
+        R, G = -_as_block(_as_array(residual)), -_as_block(correlation)
+        out = bound.dual_value(_as_block(_as_array(b)), R, G)
         if out is None:
             return None
         return float(out[0]) if correlation.ndim == 1 else out
-
-    # ------------------------------------------------------------------ the mathematics, λ given
-    @abc.abstractmethod
-    def value_of(self, x: Array, coef: Coef, space: Space) -> np.ndarray:
-        """Per-column penalty of a block.
-
-        Parameters
-        ----------
-        x : array
-            Coefficients, ``(rows, columns)``.
-        coef : float or array
-            λ, a float or a block broadcasting against ``x``.
-        space : Space
-            The reductions over the rows.
-
-        Returns
-        -------
-        ndarray
-            One value per column.
-        """
-
-    @abc.abstractmethod
-    def prox_of(self, v: Array, step: Any, coef: Coef) -> Array:
-        """Prox of ``step`` times the penalty on a block.
-
-        Parameters
-        ----------
-        v : array
-            Points, ``(rows, columns)``.
-        step : float or array
-            Step, a float or a ``(1, columns)`` block.
-        coef : float or array
-            λ, a float or a block broadcasting against ``v``.
-
-        Returns
-        -------
-        array
-            A new block.
-        """
-
-    @abc.abstractmethod
-    def irls_weights_of(self, x: Array, eps: Any, coef: Coef) -> Array:
-        """IRLS weights of a block.
-
-        Parameters
-        ----------
-        x : array
-            Iterates, ``(rows, columns)``.
-        eps : float or array
-            Smoothing, a float or a ``(1, columns)`` block.
-        coef : float or array
-            λ.
-
-        Returns
-        -------
-        array
-            Real, non-negative, the shape of ``x``.
-        """
-
-    @abc.abstractmethod
-    def subdiff_distance_of(self, x: Array, grad: Array, coef: Coef) -> Array:
-        """Distance of ``-grad`` to the subdifferential, elementwise on a block.
-
-        Parameters
-        ----------
-        x : array
-            Coefficients.
-        grad : array
-            Gradient of the data term at ``x``.
-        coef : float or array
-            λ.
-
-        Returns
-        -------
-        array
-        """
-
-    @abc.abstractmethod
-    def restricted_quadratic_of(self, x: Array, coef: Coef) -> tuple[Array, Any, Any] | None:
-        """The penalty on the free set of a block as a quadratic, or None.
-
-        Parameters
-        ----------
-        x : array
-            Iterates.
-        coef : float or array
-            λ.
-
-        Returns
-        -------
-        (free, grad, hess) or None
-            Free mask, penalty gradient and diagonal Hessian (floats or blocks).
-        """
-
-    def dual_value_of(
-        self, b: Array, residual: Array, correlation: Array, coef: Coef, space: Space
-    ) -> np.ndarray | None:
-        """Per-column dual objective at the best multiple of the residual, or None.
-
-        Parameters
-        ----------
-        b : array
-            Data block.
-        residual : array
-            Residual block :math:`b - Ay` (or its negative: the best multiple is the same).
-        correlation : array
-            :math:`A^H` times ``residual``.
-        coef : float or array
-            λ.
-        space : Space
-            The reductions.
-
-        Returns
-        -------
-        ndarray or None
-            None where the penalty has no dual (L0) or some λ is 0.
-        """
-        return None
-
-
-class BoundPenalty:
-    """A penalty on one problem: its λ block, array module and reductions.
-
-    Built by :meth:`Penalty.bind`; the solver loops call it on ``(rows, columns)``
-    blocks. :meth:`take` restricts it to some of the columns.
-
-    Parameters
-    ----------
-    penalty : Penalty
-    coef : float or array
-        λ as a float or a block broadcasting against the iterates.
-    space : Space
-    """
-
-    __slots__ = ("coef", "penalty", "space")
-
-    def __init__(self, penalty: Penalty, coef: Coef, space: Space) -> None:
-        self.penalty = penalty
-        self.coef = coef
-        self.space = space
-
-    @property
-    def name(self) -> str:
-        return self.penalty.name
-
-    @property
-    def convex(self) -> bool:
-        return self.penalty.convex
-
-    @property
-    def quadratic(self) -> bool:
-        """Whether the penalty itself is a strictly convex quadratic (L2 with λ > 0)."""
-        if self.penalty.name != "l2":
-            return False
-        if isinstance(self.coef, float):
-            return self.coef > 0
-        return bool(-self.space.model.max(-self.coef.reshape(-1, 1))[0] > 0)
-
-    def take(self, columns: Any) -> BoundPenalty:
-        """The same penalty on the columns at positions ``columns``."""
-        coef = self.coef
-        if isinstance(coef, float) or coef.shape[1] == 1:
-            return self
-        return BoundPenalty(self.penalty, coef[:, columns], self.space)
-
-    def rescaled(self, scale: np.ndarray) -> BoundPenalty:
-        """The penalty of the variable x/s when the data are divided by s (per column).
-
-        With b/s and x/s the data term is divided by s², so λ is multiplied by
-        :math:`s^{\text{degree} - 2}`.
-        """
-        factor = np.asarray(scale, dtype=float) ** (self.penalty.degree - 2)
-        if np.all(factor == 1.0):
-            return self
-        coef = self.coef
-        real = np.float64 if isinstance(coef, float) else coef.dtype
-        col = self.space.xp.asarray(factor.reshape(1, -1).astype(real))
-        return BoundPenalty(self.penalty, coef * col, self.space)
-
-    def value(self, x: Array) -> np.ndarray:
-        """Per-column penalty of a block."""
-        return self.penalty.value_of(x, self.coef, self.space)
-
-    def prox(self, v: Array, step: Any) -> Array:
-        """Prox of ``step`` times the penalty on a block."""
-        return self.penalty.prox_of(v, step, self.coef)
-
-    def irls_weights(self, x: Array, eps: Any) -> Array:
-        """IRLS weights of a block."""
-        return self.penalty.irls_weights_of(x, eps, self.coef)
-
-    def subdiff_distance(self, x: Array, grad: Array) -> Array:
-        """Elementwise distance to the subdifferential."""
-        return self.penalty.subdiff_distance_of(x, grad, self.coef)
-
-    def restricted_quadratic(self, x: Array) -> tuple[Array, Any, Any] | None:
-        """The penalty on the free set as a quadratic, or None."""
-        return self.penalty.restricted_quadratic_of(x, self.coef)
-
-    def dual_value(self, b: Array, residual: Array, correlation: Array) -> np.ndarray | None:
-        """Per-column dual objective, or None."""
-        return self.penalty.dual_value_of(b, residual, correlation, self.coef, self.space)
-
-
-def _as_array(x: Any) -> Array:
-    return x if hasattr(x, "ndim") and hasattr(x, "dtype") else np.asarray(x)
-
-
-def _as_block(x: Array) -> Array:
-    return x.reshape(-1, 1) if x.ndim == 1 else x
-
-
-def _min_coef(coef: Coef, space: Space, n_columns: int) -> np.ndarray:
-    """Per-column smallest λ (over every process)."""
-    if isinstance(coef, float):
-        return np.full(n_columns, coef)
-    low = -space.model.max(-space.xp.broadcast_to(coef, (coef.shape[0], n_columns)))
-    return low
 
 
 class L0(Penalty):
@@ -675,16 +596,24 @@ class L0(Penalty):
     Parameters
     ----------
     lam : float or array_like
-        λ ≥ 0: one number, one per group (with ``groups``), one per coefficient, or
-        per column (see :mod:`sparseinv.penalties`).
+        λ ≥ 0 (``inf`` forces 0): one number, one per group (with ``groups``), one per
+        coefficient, or per column (see :mod:`sparseinv.penalties`).
     groups : Groups, optional
         Groups that a per-group ``lam`` refers to.
+    bounds : (lower, upper), optional
+        Bounds on the coefficients (see :class:`Penalty`).
+    positive : bool, default False
+        Shorthand for ``bounds=(0, inf)``.
 
     Notes
     -----
     The prox of :math:`t\lambda[x \ne 0]` is hard thresholding: keep :math:`v`
-    where :math:`|v| > \sqrt{2t\lambda}`, else 0 (ties go to 0). The IRLS surrogate
-    is :math:`\tfrac{\lambda}{4}\log(|x|^2 + \varepsilon^2)`, whose weights
+    where :math:`|v| > \sqrt{2t\lambda}`, else 0 (ties go to 0). With bounds it
+    compares the two candidates, :math:`c = \operatorname{clip}(v, l, u)` at the
+    cost :math:`\tfrac12(c - v)^2 + t\lambda[c \ne 0]` and 0 at :math:`\tfrac12 v^2`
+    (where :math:`0 \in [l, u]`); where the bounds exclude 0 the penalty is the
+    constant λ and the prox is the clip. The IRLS surrogate is
+    :math:`\tfrac{\lambda}{4}\log(|x|^2 + \varepsilon^2)`, whose weights
     :math:`\lambda / (2(|x|^2 + \varepsilon^2))` make the IRLS fixed point on an
     orthonormal operator collapse to zero exactly at the hard threshold
     :math:`\sqrt{2\lambda}`.
@@ -702,26 +631,6 @@ class L0(Penalty):
     convex = False
     degree = 0
 
-    def value_of(self, x: Array, coef: Coef, space: Space) -> np.ndarray:
-        nz = x != 0
-        if isinstance(coef, float):
-            return coef * space.model.count(nz)
-        return space.model.sum(space.xp.where(nz, coef, 0.0))
-
-    def prox_of(self, v: Array, step: Any, coef: Coef) -> Array:
-        xp = array_module(v)
-        return xp.where(_abs2(v) > 2.0 * step * coef, v, 0)
-
-    def irls_weights_of(self, x: Array, eps: Any, coef: Coef) -> Array:
-        return coef / (2.0 * (_abs2(x) + eps * eps))
-
-    def subdiff_distance_of(self, x: Array, grad: Array, coef: Coef) -> Array:
-        xp = array_module(x)
-        return xp.where(x != 0, xp.abs(grad), 0.0)
-
-    def restricted_quadratic_of(self, x: Array, coef: Coef) -> tuple[Array, Any, Any]:
-        return x != 0, 0.0, 0.0
-
 
 class L1(Penalty):
     r"""The L1 penalty :math:`\sum_i \lambda_i |x_i|` (modulus for complex x).
@@ -729,16 +638,31 @@ class L1(Penalty):
     Parameters
     ----------
     lam : float or array_like
-        λ ≥ 0: one number, one per group (with ``groups``), one per coefficient, or
-        per column (see :mod:`sparseinv.penalties`).
+        λ ≥ 0 (``inf`` forces 0): one number, one per group (with ``groups``), one per
+        coefficient, or per column (see :mod:`sparseinv.penalties`).
     groups : Groups, optional
         Groups that a per-group ``lam`` refers to.
+    bounds : (lower, upper), optional
+        Bounds on the coefficients (see :class:`Penalty`).
+    positive : bool, default False
+        Shorthand for ``bounds=(0, inf)``: the non-negative Lasso.
 
     Notes
     -----
     The prox is soft thresholding at :math:`t\lambda_i`; for complex :math:`v` it is
     :math:`v\,\max(|v| - t\lambda, 0)/|v|`, which keeps the phase without
-    computing it. The IRLS weights are :math:`\lambda / \sqrt{|x|^2 + \varepsilon^2}`.
+    computing it. With bounds it is the soft threshold clipped to :math:`[l_i, u_i]`,
+    also where the interval excludes 0 (there :math:`|x| = \pm x` is linear and the
+    prox is :math:`\operatorname{clip}(v \mp t\lambda, l, u)`: λ then shrinks but no
+    longer sparsifies). The IRLS weights are :math:`\lambda / \sqrt{|x|^2 + \varepsilon^2}`.
+
+    The dual of :math:`\min_x \tfrac12\|Ax-b\|^2 + \sum_i\lambda_i|x_i|` is
+    :math:`\max_\theta \operatorname{Re}\langle b,\theta\rangle - \tfrac12\|\theta\|^2`
+    subject to :math:`|a_i^H\theta| \le \lambda_i`. With :math:`\theta = s r`,
+    feasibility is :math:`|s| \le \min_i \lambda_i / |a_i^H r|` and the best
+    :math:`s` is :math:`\operatorname{Re}\langle b, r\rangle / \|r\|^2` clipped to it.
+    A coefficient with :math:`\lambda_i = 0` has the constraint :math:`a_i^H\theta = 0`,
+    which the solvers enforce by projecting θ (see :func:`sparseinv.fista`).
 
     Examples
     --------
@@ -748,98 +672,16 @@ class L1(Penalty):
     [0.0, 1.0, -1.5]
     >>> L1([1.0, 0.0], groups=Groups.from_sizes([1, 2])).value(np.array([-2.0, 3.0, 4.0]))
     2.0
+    >>> L1(0.5, positive=True).prox(np.array([0.2, 1.5, -2.0]), 1.0).tolist()
+    [0.0, 1.0, 0.0]
+    >>> b = np.array([3.0, 0.5]); x = np.array([2.0, 0.0])  # the solution for A = I
+    >>> r = b - x
+    >>> L1(1.0).dual_value(b, r, r), float(0.5 * r @ r + L1(1.0).value(x))  # zero gap
+    (2.625, 2.625)
     """
 
     __slots__ = ()
     name = "l1"
-
-    def value_of(self, x: Array, coef: Coef, space: Space) -> np.ndarray:
-        mag = space.xp.abs(x)
-        if isinstance(coef, float):
-            return coef * space.model.sum(mag)
-        return space.model.sum(coef * mag)
-
-    def prox_of(self, v: Array, step: Any, coef: Coef) -> Array:
-        xp = array_module(v)
-        thresh = step * coef
-        if v.dtype.kind != "c":
-            return v - xp.clip(v, -thresh, thresh)
-        mag = xp.abs(v)
-        tiny = np.finfo(mag.dtype).tiny
-        return v * (xp.maximum(mag - thresh, 0) / xp.maximum(mag, tiny))
-
-    def irls_weights_of(self, x: Array, eps: Any, coef: Coef) -> Array:
-        xp = array_module(x)
-        return coef / xp.sqrt(_abs2(x) + eps * eps)
-
-    def subdiff_distance_of(self, x: Array, grad: Array, coef: Coef) -> Array:
-        xp = array_module(x)
-        mag = xp.abs(x)
-        tiny = np.finfo(mag.dtype).tiny
-        on = xp.abs(grad + coef * x / xp.maximum(mag, tiny))
-        off = xp.maximum(xp.abs(grad) - coef, 0.0)
-        return xp.where(mag > 0, on, off)
-
-    def restricted_quadratic_of(self, x: Array, coef: Coef) -> tuple[Array, Any, Any] | None:
-        if x.dtype.kind == "c":
-            return None
-        xp = array_module(x)
-        return x != 0, coef * xp.sign(x), 0.0
-
-    def dual_value_of(
-        self, b: Array, residual: Array, correlation: Array, coef: Coef, space: Space
-    ) -> np.ndarray | None:
-        k = residual.shape[1]
-        if np.any(_min_coef(coef, space, k) <= 0):
-            return None
-        xp = space.xp
-        mag = xp.abs(correlation)
-        ratio = space.model.max(mag) / coef if isinstance(coef, float) else None
-        if ratio is None:
-            ratio = space.model.max(mag / coef)
-        rr = space.data.sq_norm(residual)
-        br = space.data.vdot(b, residual)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.where(rr > 0, br / np.where(rr > 0, rr, 1.0), 0.0)
-            bound = np.where(ratio > 0, 1.0 / ratio, np.inf)
-        s = np.clip(s, -bound, bound)
-        dual = s * br - 0.5 * s * s * rr
-        # r = 0: θ = 0 is the only rescaling, and D(0) = 0
-        return np.where(rr > 0, dual, 0.0)
-
-    def dual_value(self, b: Array, residual: Array, correlation: Array) -> float | None:
-        r"""Lasso dual objective at :math:`\theta = s\,r`, the best feasible rescaling.
-
-        The dual of :math:`\min_x \tfrac12\|Ax-b\|^2 + \sum_i\lambda_i|x_i|` is
-        :math:`\max_\theta \operatorname{Re}\langle b,\theta\rangle - \tfrac12\|\theta\|^2`
-        subject to :math:`|a_i^H\theta| \le \lambda_i`. With :math:`\theta = s r`,
-        feasibility is :math:`|s| \le \min_i \lambda_i / |a_i^H r|` and the best
-        :math:`s` is :math:`\operatorname{Re}\langle b, r\rangle / \|r\|^2` clipped to it.
-
-        Parameters
-        ----------
-        b : ndarray
-            Data.
-        residual : ndarray
-            :math:`r = b - Ay`.
-        correlation : ndarray
-            :math:`A^H r`.
-
-        Returns
-        -------
-        float or None
-            None when some λ is 0 (no finite certificate).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sparseinv import L1
-        >>> b = np.array([3.0, 0.5]); x = np.array([2.0, 0.0])  # the solution for A = I
-        >>> r = b - x
-        >>> L1(1.0).dual_value(b, r, r), float(0.5 * r @ r + L1(1.0).value(x))  # zero gap
-        (2.625, 2.625)
-        """
-        return super().dual_value(b, residual, correlation)
 
 
 class L2(Penalty):
@@ -848,16 +690,21 @@ class L2(Penalty):
     Parameters
     ----------
     lam : float or array_like
-        λ ≥ 0: one number, one per group (with ``groups``), one per coefficient, or
-        per column (see :mod:`sparseinv.penalties`).
+        λ ≥ 0 (``inf`` forces 0): one number, one per group (with ``groups``), one per
+        coefficient, or per column (see :mod:`sparseinv.penalties`).
     groups : Groups, optional
         Groups that a per-group ``lam`` refers to.
+    bounds : (lower, upper), optional
+        Bounds on the coefficients (see :class:`Penalty`).
+    positive : bool, default False
+        Shorthand for ``bounds=(0, inf)``.
 
     Notes
     -----
-    The prox is the shrinkage :math:`v / (1 + t\lambda)`; IRLS is exact in one
-    solve since the penalty is already quadratic (weights :math:`\lambda`). The
-    dual of :math:`\min_x\tfrac12\|Ax-b\|^2 + \sum_i\tfrac{\lambda_i}2|x_i|^2` is
+    The prox is the shrinkage :math:`v / (1 + t\lambda)` (clipped to the bounds);
+    IRLS is exact in one solve since the penalty is already quadratic (weights
+    :math:`\lambda`). The dual of
+    :math:`\min_x\tfrac12\|Ax-b\|^2 + \sum_i\tfrac{\lambda_i}2|x_i|^2` is
     :math:`\max_\theta \operatorname{Re}\langle b,\theta\rangle - \tfrac12\|\theta\|^2
     - \sum_i |a_i^H\theta|^2/(2\lambda_i)`, evaluated at the best multiple of the
     residual; its gap bounds the suboptimality, and the distance to the solution
@@ -875,47 +722,531 @@ class L2(Penalty):
     name = "l2"
     degree = 2
 
-    def value_of(self, x: Array, coef: Coef, space: Space) -> np.ndarray:
-        if isinstance(coef, float):
-            return 0.5 * coef * space.model.sq_norm(x)
-        return 0.5 * space.model.sum(coef * _abs2(x))
+    def parts(self) -> Parts:
+        """The ridge part (this penalty) and the bounds; no sparse part.
 
-    def prox_of(self, v: Array, step: Any, coef: Coef) -> Array:
-        return v / (1.0 + step * coef)
-
-    def irls_weights_of(self, x: Array, eps: Any, coef: Coef) -> Array:
-        xp = array_module(x)
-        real = _abs2(x[:1]).dtype
-        return xp.broadcast_to(xp.asarray(coef, dtype=real), x.shape)
-
-    def subdiff_distance_of(self, x: Array, grad: Array, coef: Coef) -> Array:
-        xp = array_module(x)
-        return xp.abs(grad + coef * x)
-
-    def restricted_quadratic_of(self, x: Array, coef: Coef) -> tuple[Array, Any, Any]:
-        xp = array_module(x)
-        return xp.ones(x.shape, dtype=bool), coef * x, coef
-
-    def dual_value_of(
-        self, b: Array, residual: Array, correlation: Array, coef: Coef, space: Space
-    ) -> np.ndarray | None:
-        k = residual.shape[1]
-        if np.any(_min_coef(coef, space, k) <= 0):
-            return None
-        quad = space.model.sum(_abs2(correlation) / coef)
-        rr = space.data.sq_norm(residual)
-        br = space.data.vdot(b, residual)
-        total = rr + quad
-        s = np.where(total > 0, br / np.where(total > 0, total, 1.0), 0.0)
-        return s * br - 0.5 * s * s * total
+        Returns
+        -------
+        Parts
+        """
+        return Parts(None, self, self._bounds)
 
 
-#: every penalty type, for contract tests and tables
+class L21(Penalty):
+    r"""The group penalty :math:`\sum_g \lambda_g \|x_g\|_2` (group lasso; complex-safe).
+
+    Parameters
+    ----------
+    lam : float or array_like
+        λ ≥ 0 (``inf`` forces the group to 0): one number, one value per group
+        ``(G,)``, per column ``(1, k)`` or per group and column ``(G, k)``; with
+        ``rows=True`` one number or one value per row ``(n,)``. There are no hidden
+        weights: pass :math:`\lambda_g = s\,w_g` with :math:`w_g \propto \sqrt{n_g}` for
+        the usual group-lasso scaling (:func:`sparseinv.group_weights`,
+        ``rule="sqrt_size"``).
+    groups : Groups
+        The groups :math:`g` (any partition: a group need not be contiguous).
+    rows : bool, default False
+        Joint row sparsity of a 2-D data block (multi-task Lasso, multiple
+        measurement vectors): :math:`\sum_i \lambda_i \|X_{i,:}\|_2` over the rows of
+        the ``(n, k)`` solution, instead of ``groups``. This couples the columns, so
+        a batch is one problem: one objective, one stopping test (see Notes).
+    bounds : (lower, upper), optional
+        Bounds on the coefficients (see :class:`Penalty`); real coefficients only.
+    positive : bool, default False
+        Shorthand for ``bounds=(0, inf)``.
+
+    Notes
+    -----
+    The prox is the block soft threshold
+    :math:`x_g = v_g\,\max(1 - t\lambda_g/\|v_g\|_2, 0)`. With sign bounds (each
+    bound 0 or infinite, as ``positive=True``) the box is a cone K and the prox is
+    the block soft threshold of the projection of :math:`v` onto K. With general
+    bounds it is :math:`x_g = \operatorname{clip}(\sigma v_g, l, u)` with
+    :math:`\sigma = \tau/(\tau + t\lambda_g)` and :math:`\tau = \|x_g\|` the root of a
+    monotone scalar equation, found by bisection to the last bit (0 when the
+    projection of :math:`v_g` on the tangent cone of the box at 0 has norm at most
+    :math:`t\lambda_g`). The IRLS weights are
+    :math:`\lambda_g/\sqrt{\|x_g\|^2 + \varepsilon^2}` on every coefficient of the group.
+
+    The dual of :math:`\min_x \tfrac12\|Ax-b\|^2 + \sum_g\lambda_g\|x_g\|` is that of
+    the Lasso with the constraints :math:`\|A_g^H\theta\|_2 \le \lambda_g`; its gap is
+    the solvers' stopping measure (with general, non-sign bounds the gradient
+    mapping is used instead). :math:`x = 0` is optimal iff
+    :math:`\lambda_g \ge \|A_g^Hb\|_2` for every group:
+    ``sparseinv.lam_max(A, b, groups, penalty="l21")``.
+
+    With ``rows=True`` and a data block of k columns, the k problems are one: the
+    solvers vectorize it (the unknown :math:`\operatorname{vec}(X)` with one group per
+    row of X, the operator :math:`I_k \otimes A`), so the step, the momentum, the
+    restart and the stopping test are those of the whole batch, and no column
+    leaves the batch on its own. The result has the ``(n, k)`` solution and scalar
+    fields (one objective, one ``converged``). A 1-D ``b`` gives one group per
+    coefficient (the L1 penalty with complex modulus).
+
+    Examples
+    --------
+    >>> import numpy as np, sparseinv as si
+    >>> g = si.Groups.from_sizes([2, 1])
+    >>> si.L21(1.0, groups=g).prox(np.array([3.0, 4.0, 0.5]), 1.0).tolist()
+    [2.4, 3.2, 0.0]
+    >>> si.L21(1.0, groups=g).value(np.array([3.0, 4.0, -2.0]))
+    7.0
+    >>> si.L21(1.0, rows=True).value(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    5.0
+    """
+
+    __slots__ = ("_rows",)
+    name = "l21"
+
+    def __init__(
+        self,
+        lam: float | ArrayLike,
+        *,
+        groups: Groups | None = None,
+        rows: bool = False,
+        bounds: tuple[Any, Any] | None = None,
+        positive: bool = False,
+    ) -> None:
+        self._rows = check_flag(rows, "rows")
+        if type(lam).__module__.split(".")[0] == "pylops_mpi":
+            raise TypeError(
+                "lam of L21 must be a number or one value per group, not a DistributedArray"
+            )
+        if rows and groups is not None:
+            raise ValueError("give groups or rows=True, not both (rows=True groups the rows of X)")
+        if not rows and groups is None:
+            raise ValueError(
+                "L21 needs groups (a sparseinv.Groups) or rows=True (joint row sparsity of a "
+                "2-D block); for one group per coefficient use L1"
+            )
+        value = check_lam_values(lam, "lam")
+        if not isinstance(value, float):
+            if rows and value.ndim != 1:
+                raise ValueError(
+                    "lam of L21(rows=True) must be a number or one value per row (n,): the "
+                    f"columns are one problem; got shape {value.shape}"
+                )
+            if isinstance(groups, Groups):
+                G = groups.n_groups
+                if value.shape[0] != G and not (value.ndim == 2 and value.shape[0] == 1):
+                    raise ValueError(
+                        f"lam of L21 must hold one value per group ({G}), as (G,) or (G, k); "
+                        f"got shape {value.shape} (a group norm has no per-coefficient λ)"
+                    )
+        super().__init__(value, groups=groups, bounds=bounds, positive=positive)
+
+    @property
+    def rows(self) -> bool:
+        """Whether the groups are the rows of a 2-D solution (joint row sparsity)."""
+        return self._rows
+
+    @property
+    def couples_columns(self) -> bool:
+        """True with ``rows=True``: a batch is one problem."""
+        return self._rows
+
+    def with_lam(self, lam: float | ArrayLike) -> L21:
+        """The same groups (or rows) and bounds with another λ.
+
+        Parameters
+        ----------
+        lam : float or array_like
+            The new λ.
+
+        Returns
+        -------
+        L21
+
+        Examples
+        --------
+        >>> import sparseinv as si
+        >>> si.L21(1.0, rows=True).with_lam(2.0).lam
+        2.0
+        """
+        return L21(lam, groups=self._groups, rows=self._rows, bounds=self._bounds)
+
+    def group_lam(self, n_groups: int, n_columns: int, *, batched: bool) -> Coef:
+        """The λ per group: a float or a ``(G, 1)``, ``(1, k)`` or ``(G, k)`` host array.
+
+        Parameters
+        ----------
+        n_groups : int
+            G.
+        n_columns : int
+            k.
+        batched : bool
+            Whether the data were a 2-D block.
+
+        Returns
+        -------
+        float or ndarray
+        """
+        lam = self._lam
+        if isinstance(lam, float):
+            return lam
+        G, k = n_groups, n_columns
+        if lam.ndim == 1 and lam.shape[0] == G:
+            return lam.reshape(-1, 1)
+        if batched and lam.shape in ((1, k), (G, k)):
+            return lam
+        allowed = f"(), ({G},), (1, {k}) or ({G}, {k})" if batched else f"() or ({G},)"
+        need = "" if batched else " (a 2-D lam needs a 2-D b)"
+        raise ValueError(
+            f"lam must have shape {allowed} for {G} groups and b with {k} "
+            f"column{'s' if k > 1 else ''}{need}; got shape {tuple(lam.shape)}"
+        )
+
+    def vectorized(self, n_features: int, n_columns: int) -> L21:
+        """The rows penalty of an ``(n, k)`` block as a group penalty on ``vec(X)``.
+
+        Column-major vec: entry ``i + j·n`` is ``X[i, j]``; group ``i`` holds row ``i``.
+
+        Parameters
+        ----------
+        n_features : int
+            n, the rows of the block.
+        n_columns : int
+            k, its columns.
+
+        Returns
+        -------
+        L21
+            ``self`` when the penalty does not couple the columns.
+        """
+        if not self._rows:
+            return self
+        self.check_size(n_features)
+        return self._vectorized_for(n_features, n_columns)
+
+    def _vectorized_for(self, n: int, k: int) -> L21:
+        groups = Groups(np.arange(0, n * k + 1, k), np.arange(n * k).reshape(k, n).T.reshape(-1))
+        bounds = None
+        if self._bounds is not None:
+            bounds = tuple(s if isinstance(s, float) else np.tile(s, k) for s in self._bounds)
+        return L21(self._lam, groups=groups, bounds=bounds)
+
+    def value(self, x: Array) -> float | NDArray[np.float64]:
+        x = _as_array(x)
+        if self._rows and x.ndim == 2 and x.shape[1] > 1:
+            # one problem: one value, that of vec(X) with one group per row
+            return self._vectorized_for(x.shape[0], x.shape[1]).value(x.T.reshape(-1))
+        return super().value(x)
+
+    value.__doc__ = Penalty.value.__doc__
+
+    def prox(self, v: Array, step: float) -> Array:
+        v = _as_array(v)
+        if self._rows and v.ndim == 2 and v.shape[1] > 1:
+            n, k = v.shape
+            out = self._vectorized_for(n, k).prox(v.T.reshape(-1), step)
+            return out.reshape(k, n).T.copy()
+        return super().prox(v, step)
+
+    prox.__doc__ = Penalty.prox.__doc__
+
+    def __repr__(self) -> str:
+        if not self._rows:
+            return super().__repr__()
+        lam = self._lam
+        text = repr(lam) if isinstance(lam, float) else f"<{lam.size} values>"
+        return f"L21({text}, rows=True{describe_bounds(self._bounds)})"
+
+
+class PenaltySum(Penalty):
+    r"""The sum of a sparse penalty (L0, L1 or L21) and a ridge (L2): ``L1(a) + L2(c)``.
+
+    Built by adding two penalties. ``L1(a) + L2(c)`` is the elastic net
+    :math:`\sum_i a_i|x_i| + \tfrac{c_i}2|x_i|^2`; each part keeps its own λ (one
+    number, per group, per coefficient or per column) and its bounds, the bounds of
+    the sum being their intersection.
+
+    Parameters
+    ----------
+    first, second : Penalty
+        The two parts, in either order.
+
+    Raises
+    ------
+    ValueError
+        For a sum of a penalty with itself (``L1(a) + L1(b)``: give ``L1(a + b)``),
+        for sums without closed-form prox (L0 + L1, L1 + L21...), for an L2 part
+        whose λ varies inside an L21 group, and for bounds whose intersection is empty.
+    TypeError
+        For anything but a sparseinv penalty.
+
+    Notes
+    -----
+    The prox of :math:`t(h + \tfrac{c}2|x|^2)` is that of :math:`h` with the step
+    :math:`t/(1 + tc)` at :math:`v/(1 + tc)`, for any h and per coefficient (per
+    group for L21, hence the constancy of c in a group): for the elastic net, a soft
+    threshold followed by a shrinkage,
+    :math:`x = \operatorname{soft}(v, ta)/(1 + tc)`. With bounds, it is clipped to
+    them (L1, L2: separable and convex). The conjugate of
+    :math:`a|x| + \tfrac c2 x^2` is :math:`(|z| - a)_+^2/(2c)`, so the dual has no
+    constraint where c > 0 and the duality gap is the stopping measure. The
+    conversion to scikit-learn's ``ElasticNet(alpha, l1_ratio)`` is in
+    :mod:`sparseinv.objective` (:func:`~sparseinv.objective.to_sklearn_elastic_net`).
+
+    Examples
+    --------
+    >>> import numpy as np, sparseinv as si
+    >>> pen = si.L1(1.0) + si.L2(1.0)
+    >>> pen.name, pen.prox(np.array([3.0, -0.5]), 1.0).tolist()
+    ('l1+l2', [1.0, 0.0])
+    >>> pen.value(np.array([2.0, 0.0]))
+    4.0
+    """
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, first: Penalty, second: Penalty) -> None:
+        for part in (first, second):
+            if not isinstance(part, Penalty):
+                raise TypeError(
+                    f"a penalty sum adds sparseinv penalties; got {type(part).__name__}"
+                )
+        a, b = first.parts(), second.parts()
+        names = [p.name for p in (a.sparse, b.sparse, a.ridge, b.ridge) if p is not None]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise ValueError(
+                f"a penalty sum cannot hold {twice.upper()} twice (the sum of a penalty "
+                f"with itself): give one {twice.upper()} with the summed λ"
+            )
+        sparse = a.sparse if a.sparse is not None else b.sparse
+        ridge = a.ridge if a.ridge is not None else b.ridge
+        if len(names) != 2 or sparse is None or ridge is None or len(set(names)) != 2:
+            raise ValueError(
+                f"unsupported penalty sum {' + '.join(n.upper() for n in names)}: a sum is one "
+                "sparse part (L0, L1 or L21) plus one L2 (other sums have no closed-form prox)"
+            )
+        self._parts = Parts(sparse, ridge, _intersect(a.bounds, b.bounds))
+        self._distributed = None
+        self._groups = None
+        self._lam = None
+        self._coef = None
+        self._bounds = self._parts.bounds
+        sizes = {s for s in (sparse.n_features, ridge.n_features, bounds_size(self._bounds)) if s}
+        if len(sizes) > 1:
+            raise ValueError(
+                f"the parts of a penalty sum must fit the same coefficients; got {sorted(sizes)}"
+            )
+        if sparse.name == "l21":
+            _check_ridge_constant_in_groups(sparse, ridge)
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """``"l1+l2"``, ``"l0+l2"`` or ``"l21+l2"``."""
+        return f"{self._parts.sparse.name}+l2"
+
+    @property
+    def convex(self) -> bool:  # type: ignore[override]
+        """Whether the sparse part is convex."""
+        return self._parts.sparse.convex
+
+    @property
+    def sparse(self) -> Penalty:
+        """The sparse part (L0, L1 or L21)."""
+        return self._parts.sparse
+
+    @property
+    def ridge(self) -> Penalty:
+        """The L2 part."""
+        return self._parts.ridge
+
+    @property
+    def lam(self) -> tuple[Any, Any]:
+        """``(λ of the sparse part, λ of the L2 part)``, as given."""
+        return self._parts.sparse.lam, self._parts.ridge.lam
+
+    @property
+    def groups(self) -> Groups | None:
+        """The groups of the sparse part."""
+        return self._parts.sparse.groups
+
+    @property
+    def coef_lam(self) -> tuple[Any, Any]:
+        """``(sparse part, L2 part)`` λ per coefficient."""
+        return self._parts.sparse.coef_lam, self._parts.ridge.coef_lam
+
+    @property
+    def couples_columns(self) -> bool:
+        """Whether the sparse part couples the columns (``L21(rows=True)``)."""
+        return self._parts.sparse.couples_columns
+
+    @property
+    def n_features(self) -> int | None:
+        """Number of coefficients fixed by the parts or the bounds, or None."""
+        for size in (
+            self._parts.sparse.n_features,
+            self._parts.ridge.n_features,
+            bounds_size(self._bounds),
+        ):
+            if size is not None:
+                return size
+        return None
+
+    def parts(self) -> Parts:
+        """The sparse part, the L2 part and the intersection of their bounds.
+
+        Returns
+        -------
+        Parts
+        """
+        return self._parts
+
+    def with_lam(self, lam: Any) -> PenaltySum:
+        """The same sum with new λs: ``lam = (sparse part's λ, L2 part's λ)``.
+
+        Parameters
+        ----------
+        lam : tuple
+            Two λ, one per part.
+
+        Returns
+        -------
+        PenaltySum
+
+        Examples
+        --------
+        >>> import sparseinv as si
+        >>> (si.L1(1.0) + si.L2(2.0)).with_lam((0.5, 0.1)).lam
+        (0.5, 0.1)
+        """
+        if not isinstance(lam, tuple) or len(lam) != 2:
+            raise TypeError(
+                "lam of a penalty sum is a pair (sparse part's λ, L2 part's λ); "
+                f"got {type(lam).__name__}"
+            )
+        return PenaltySum(self._parts.sparse.with_lam(lam[0]), self._parts.ridge.with_lam(lam[1]))
+
+    def check_size(self, n_features: int) -> None:
+        """Raise if a part or the bounds do not fit ``n_features`` coefficients.
+
+        Parameters
+        ----------
+        n_features : int
+            Number of columns of the operator.
+        """
+        self._parts.sparse.check_size(n_features)
+        self._parts.ridge.check_size(n_features)
+        size = bounds_size(self._bounds)
+        if size is not None and size != n_features:
+            raise ValueError(
+                f"penalty bounds cover {size} coefficients but A has {n_features} columns"
+            )
+
+    def vectorized(self, n_features: int, n_columns: int) -> PenaltySum:
+        """The rows-coupled sum on ``vec(X)`` (see :meth:`L21.vectorized`).
+
+        Parameters
+        ----------
+        n_features : int
+            n, the rows of the block.
+        n_columns : int
+            k, its columns.
+
+        Returns
+        -------
+        PenaltySum
+        """
+        if not self.couples_columns:
+            return self
+        self.check_size(n_features)
+        return self._vectorized_for(n_features, n_columns)
+
+    def _vectorized_for(self, n: int, k: int) -> PenaltySum:
+        sparse, ridge = self._parts.sparse, self._parts.ridge
+        coef = ridge.coef_lam
+        lam = coef if isinstance(coef, float) else np.tile(np.ravel(coef), k)
+        bounds = ridge.bounds
+        if bounds is not None:
+            bounds = tuple(s if isinstance(s, float) else np.tile(s, k) for s in bounds)
+        return PenaltySum(sparse._vectorized_for(n, k), L2(lam, bounds=bounds))
+
+    def value(self, x: Array) -> float | NDArray[np.float64]:
+        x = _as_array(x)
+        if self.couples_columns and x.ndim == 2 and x.shape[1] > 1:
+            return self._vectorized_for(x.shape[0], x.shape[1]).value(x.T.reshape(-1))
+        return super().value(x)
+
+    value.__doc__ = Penalty.value.__doc__
+
+    def prox(self, v: Array, step: float) -> Array:
+        v = _as_array(v)
+        if self.couples_columns and v.ndim == 2 and v.shape[1] > 1:
+            n, k = v.shape
+            out = self._vectorized_for(n, k).prox(v.T.reshape(-1), step)
+            return out.reshape(k, n).T.copy()
+        return super().prox(v, step)
+
+    prox.__doc__ = Penalty.prox.__doc__
+
+    def __repr__(self) -> str:
+        return f"{self._parts.sparse!r} + {self._parts.ridge!r}"
+
+
+def _intersect(
+    a: tuple[Bound, Bound] | None, b: tuple[Bound, Bound] | None
+) -> tuple[Bound, Bound] | None:
+    """The intersection of two boxes (the sum of their indicators)."""
+    if a is None or b is None:
+        return a if b is None else b
+    lower = np.maximum(a[0], b[0])
+    upper = np.minimum(a[1], b[1])
+    if np.any(lower > upper):
+        first = int(np.flatnonzero(np.atleast_1d(lower > upper))[0])
+        raise ValueError(
+            "the bounds of the parts of a penalty sum do not intersect (lower > upper "
+            f"at coefficient {first})"
+        )
+    out = []
+    for side in (lower, upper):
+        if np.ndim(side) == 0:
+            out.append(float(side))
+        else:
+            side = np.array(side, dtype=np.float64)
+            side.flags.writeable = False
+            out.append(side)
+    return out[0], out[1]
+
+
+def _check_ridge_constant_in_groups(sparse: L21, ridge: Penalty) -> None:
+    """An L2 part added to L21 must have one λ per group (per column): a closed-form prox."""
+    coef = ridge.coef_lam
+    if isinstance(coef, float):
+        return
+    if sparse.rows:
+        if coef.ndim == 2 and coef.shape[1] > 1:
+            raise ValueError(
+                "the L2 part of L21(rows=True) + L2 must not vary along the columns (one λ "
+                "per row): the prox of the sum has no closed form otherwise"
+            )
+        return
+    groups = sparse.groups
+    if coef.shape[0] != groups.n_features:
+        return  # (1, k): constant over the rows
+    ordered = coef[groups.indices]
+    starts = groups.offsets[:-1]
+    varies = np.maximum.reduceat(ordered, starts, axis=0) != np.minimum.reduceat(
+        ordered, starts, axis=0
+    )
+    varies = varies.reshape(varies.shape[0], -1).any(axis=1)
+    if varies.any():
+        g = int(np.flatnonzero(varies)[0])
+        raise ValueError(
+            f"the L2 part of L21 + L2 must have one λ per group of the L21 part; it varies "
+            f"inside group {groups.labels[g]!r} (the prox of the sum has no closed form)"
+        )
+
+
+#: the penalties built from a λ alone (one value per coefficient), for contract tests and tables
 PENALTIES: tuple[type[Penalty], ...] = (L0, L1, L2)
 
 
 def penalty_type(penalty: str | type[Penalty]) -> type[Penalty]:
-    """The penalty class for a name in :data:`PENALTIES` (``"l0"``, ``"l1"``, ``"l2"``) or a class.
+    """The penalty class for a name (``"l0"``, ``"l1"``, ``"l2"``, ``"l21"``) or a class.
 
     Parameters
     ----------
@@ -933,7 +1264,18 @@ def penalty_type(penalty: str | type[Penalty]) -> type[Penalty]:
     """
     if isinstance(penalty, type) and issubclass(penalty, Penalty):
         return penalty
-    names = {cls.name: cls for cls in PENALTIES}
+    names = {cls.name: cls for cls in (*PENALTIES, L21)}
     if isinstance(penalty, str) and penalty.lower() in names:
         return names[penalty.lower()]
     raise ValueError(f"penalty must be one of {sorted(names)} or a Penalty class; got {penalty!r}")
+
+
+def _as_array(x: Any) -> Array:
+    return x if hasattr(x, "ndim") and hasattr(x, "dtype") else np.asarray(x)
+
+
+def _as_block(x: Array) -> Array:
+    return x.reshape(-1, 1) if x.ndim == 1 else x
+
+
+from sparseinv._penalty_blocks import BoundPenalty, bind_parts  # noqa: E402 (needs Parts)

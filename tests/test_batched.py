@@ -288,6 +288,7 @@ def test_a_resizable_column_batch_works_only_on_the_running_columns():
     with pytest.raises(ValueError, match="resize must return an operator of shape"):
         si.fista(bad, B, si.L1(lam), **opts)
 
+
 # --------------------------------------------------------------------------- helpers
 def test_objective_lam_max_and_path_work_per_column():
     A, B = _batch(15)

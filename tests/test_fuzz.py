@@ -281,7 +281,7 @@ def test_valid_arguments_give_a_bounded_finite_result(solver, data):
 
 
 BAD_VALUES = {
-    "lam": [-1.0, math.nan, math.inf, "0.1", [0.1, -0.1]],
+    "lam": [-1.0, math.nan, -math.inf, "0.1", [0.1, -0.1]],  # inf is valid: it forces 0
     "step": [0.0, -1.0, math.nan, math.inf, "1"],
     "max_iter": [0, -1, 1.5, "10", None],
     "tol": [-1e-6, math.nan, math.inf, "1e-6"],

@@ -117,7 +117,7 @@ def test_lambda_is_copied_and_read_only():
         pen.lam[0] = 5.0
 
 
-@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf, [1.0, -0.5], [1.0, np.nan], [[[1.0]]]])
+@pytest.mark.parametrize("bad", [-1.0, -np.inf, np.nan, [1.0, -0.5], [1.0, np.nan], [[[1.0]]]])
 @pytest.mark.parametrize("cls", si.PENALTIES)
 def test_bad_lambda_values(cls, bad):
     with pytest.raises(ValueError, match="lam"):

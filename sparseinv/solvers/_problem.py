@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from sparseinv._unpenalized import UnpenalizedBasis
 from sparseinv.backend import Space
 from sparseinv.operators import CountingOperator
 from sparseinv.penalties import BoundPenalty
+from sparseinv.result import ConvergenceWarning
 from sparseinv.solvers._setup import Setup
 
 Array = Any
@@ -29,6 +32,7 @@ class Problem(NamedTuple):
     measure: str  # "gap" (L1), "distance" (L2 with λ > 0) or "mapping": see measure()
     scale: np.ndarray  # (c,) ‖Aᴴb‖ for "mapping", λ_min for "distance"
     real: Any  # real dtype of the iterates
+    basis: UnpenalizedBasis | None = None  # projects θ onto A_Uᴴθ = 0 (λ = 0 coefficients)
 
     def take(self, idx: Any) -> Problem:
         """The problem of the running columns at positions ``idx``."""
@@ -84,29 +88,64 @@ def measure(
 ) -> np.ndarray:
     r"""Per-column optimality of the new iterate z = prox(y - step·G), with G = ∇f(y).
 
-    - ``"gap"`` (L1 with every λ > 0): the relative duality gap
-      :math:`(F(z) - D(\theta)) / F(z)` at the best multiple θ of the residual at y,
-      a bound on :math:`(F(z) - F^\star)/F(z)`. ``R`` may be :math:`Ay - b` rather
-      than :math:`b - Ay` (and ``G`` its correlation): the best multiple is the same.
+    - ``"gap"`` (every convex penalty with a dual, :mod:`sparseinv._penalty_dual`):
+      the relative duality gap :math:`(F(z) - D(\theta)) / F(z)` at the best multiple
+      θ of the residual :math:`R = Ay - b` at y (``G`` = AᴴR), projected first onto
+      :math:`A_U^H\theta = 0` for unpenalized coefficients; a bound on
+      :math:`(F(z) - F^\star)/F(z)`.
     - ``"distance"`` (L2 with every λ > 0, strongly convex with modulus
       :math:`\mu \ge \lambda_{\min}`): :math:`\|\nabla F(y)\| / (\lambda_{\min}\|z\|)`,
       a bound on the relative distance to the solution, since
       :math:`\|y - x^\star\| \le \|\nabla F(y)\|/\mu` and the step moves towards it.
-    - ``"mapping"`` (L0, or a λ of 0): the gradient mapping
+    - ``"mapping"`` (L0, and the penalties without a usable dual): the gradient mapping
       :math:`\|z - y\|/\text{step}` relative to :math:`\|A^H b\|`, the gradient at 0;
       it vanishes exactly at the fixed points of the step.
     """
     if prob.measure == "gap":
-        dual = prob.pen.dual_value(prob.b, R, G)
+        dual = dual_value(prob.pen, prob.basis, prob.b, R, G)
         return np.maximum(F - dual, 0.0) / np.maximum(np.abs(F), _TINY)
     if prob.measure == "distance":
-        coef = prob.pen.coef
+        coef = prob.pen.ridge
         grad_F = np.sqrt(prob.space.model.sq_norm(G + coef * Y))
         size = np.sqrt(prob.space.model.sq_norm(Z))
         with np.errstate(divide="ignore", invalid="ignore"):
             out = grad_F / (prob.scale * size)
         return np.where(size > 0, out, np.where(grad_F > 0, np.inf, 0.0))
     return np.sqrt(dd) / step / prob.scale
+
+
+def dual_value(
+    pen: BoundPenalty, basis: UnpenalizedBasis | None, b: Array, R: Array, G: Array
+) -> np.ndarray | None:
+    """The penalty's dual value at the residual R = Ay - b (projected when ``basis``)."""
+    if basis is not None:
+        R, G = basis.project(R, G)
+    return pen.dual_value(b, R, G)
+
+
+#: a relative duality gap (or distance) below this many ulps of the dtype is rounding
+_CERTIFIABLE_ULPS = 10.0
+
+
+def certifiable_tol(tol: float, dtype: Any) -> float:
+    """``tol``, or the smallest tolerance the dtype can certify, with a warning, if below it.
+
+    The optimality measures are relative; below a few ulps of the iterates' dtype
+    they are rounding noise, and a solve asked for less would run to ``max_iter``
+    (a float32 solve at ``tol=1e-10``). ``tol = 0`` (run ``max_iter`` iterations) is
+    kept as it is.
+    """
+    real = np.empty(0, dtype=dtype).real.dtype
+    floor = _CERTIFIABLE_ULPS * float(np.finfo(real).eps)
+    if 0 < tol < floor:
+        warnings.warn(
+            f"tol={tol:g} is below what {real} can certify (about {floor:.1e}, "
+            f"{_CERTIFIABLE_ULPS:g} ulps); the solve stops at tol={floor:.1e}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+        return floor
+    return tol
 
 
 class Start(NamedTuple):
@@ -139,14 +178,27 @@ def start_point(setup: Setup, *, adaptive: bool) -> Start:
     with np.errstate(over="ignore", invalid="ignore"):
         F0 = 0.5 * space.data.sq_norm(R0) + setup.penalty.value(X0)
     G0 = op.adjoint(R0, columns)
+    pen = setup.penalty
+    basis = None
+    if not pen.quadratic and pen.has_dual and pen.unpenalized is not None:
+        # λ = 0 coefficients: the dual point must meet A_Uᴴθ = 0 (see _unpenalized)
+        basis = UnpenalizedBasis.build(
+            op,
+            space,
+            pen.unpenalized,
+            dtype=setup.dtype,
+            offset=pen.row_offset,
+            n_features=pen.n_global,
+        )
+    gap = not pen.quadratic and pen.has_dual and (pen.unpenalized is None or basis is not None)
     with np.errstate(over="ignore", invalid="ignore"):
-        dual = setup.penalty.dual_value(B, R0, G0)
+        dual = dual_value(pen, basis, B, R0, G0) if gap else None
         finite = np.isfinite(F0) & np.isfinite(space.model.sq_norm(G0))
     optimality = np.full(k, np.nan)
-    if setup.penalty.quadratic:
+    if pen.quadratic:
         kind = "distance"
-        scale = -space.model.max(-xp.broadcast_to(setup.penalty.coef, X0.shape))
-        grad_F = np.sqrt(space.model.sq_norm(G0 + setup.penalty.coef * X0))
+        scale = -space.model.max(-xp.broadcast_to(pen.ridge, X0.shape))
+        grad_F = np.sqrt(space.model.sq_norm(G0 + pen.ridge * X0))
         size = np.sqrt(space.model.sq_norm(X0))
         with np.errstate(divide="ignore", invalid="ignore"):
             optimality = np.where(grad_F > 0, grad_F / (scale * size), 0.0)
@@ -173,6 +225,7 @@ def start_point(setup: Setup, *, adaptive: bool) -> Start:
         measure=kind,
         scale=scale,
         real=real,
+        basis=basis,
     )
     return Start(
         Ax=AX0, objective=F0, grad=G0, optimality=optimality, finite=finite, problem=problem

@@ -22,9 +22,11 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
 
     With the support (and L1 signs) of x fixed, F is the quadratic
     ½‖A_S x_S - b‖² + (penalty's quadratic), minimized by CG on the normal
-    equations, one matvec and one rmatvec per CG step. For L1 the step is cut where
-    a coefficient would change sign, and that coefficient is set to 0 (an
-    active-set step). CG stops at its relative tolerance, at the rounding level of
+    equations, one matvec and one rmatvec per CG step. The step is cut where a
+    coefficient would leave the interval where F is that quadratic (a sign change
+    for L1, a bound), and that coefficient is set to the limit and leaves the free
+    set (an active-set step); coefficients at a bound are not free to begin with.
+    CG stops at its relative tolerance, at the rounding level of
     the gradient, when its residual grows far above its best (a singular or
     ill-conditioned restricted system: the free set may have more columns than
     rows), or on a direction of (numerically) zero curvature.
@@ -58,7 +60,10 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
     curved = not _is_zero(hess)
     hess = _rows(hess, rows)
     offset = xp.broadcast_to(_rows(pen_grad, rows) - hess * X, X.shape)  # + hess·x: the gradient
-    signs = xp.sign(X) if pen.name == "l1" else None
+    # where F is this quadratic: each free coefficient keeps its sign (L1) and its bounds
+    limits = pen.free_limits(X_old)
+    if limits is not None:
+        lo, hi = (limit[rows] for limit in limits)
     eps = float(np.finfo(prob.real).eps)
 
     def residual() -> Array:
@@ -103,22 +108,25 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
         X_new = X + acol * P
         G += acol * W
         flip = None
-        if signs is not None:
-            # a free coefficient changed sign (dropped ones are 0, whatever their sign was)
-            crossed = space.model.max(-(X_new * signs)) > 0
+        if limits is not None:
+            # a free coefficient left its interval (dropped ones sit at their limit)
+            flipped = mask & ((X_new < lo) | (X_new > hi))
+            crossed = space.model.count(flipped) > 0
             if crossed.any():
                 flip = running & crossed
         if flip is not None and flip.any():
-            # F is this quadratic only up to the first sign change: step back there,
-            # drop the coefficient that reaches zero and restart CG on the rest
-            flipped = mask & (X_new * signs < 0) & (prob.col(flip) > 0)
+            # F is this quadratic only up to the first limit (a sign change, a bound):
+            # step back there, drop the coefficient that reaches it (at the limit exactly)
+            # and restart CG on the rest
+            flipped = flipped & (prob.col(flip) > 0)
+            limit = xp.where(P > 0, hi, lo)
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratios = xp.where(flipped, X / xp.where(flipped, -P, 1), np.inf)
+                ratios = xp.where(flipped, (limit - X) / xp.where(flipped, P, 1), np.inf)
             first = -space.model.max(-ratios)
             back = np.where(flip, alpha - first, 0.0)
             dropped = flipped & (ratios <= prob.col(np.where(flip, first, -np.inf)))
             bcol = prob.col(back)
-            X = xp.where(dropped, 0, X_new - bcol * P)
+            X = xp.where(dropped, limit, X_new - bcol * P)
             G -= bcol * W
             mask = mask & ~dropped
             masked = True

@@ -103,6 +103,10 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
     m, n = op.shape
     xp = array_module(b) if hasattr(b, "shape") else np
     B, batched = check_block(b, "b", m, xp, columns=op.batch)
+    if penalty.couples_columns and batched and B.shape[1] > 1:
+        from sparseinv.solvers._coupled import prepare_coupled  # one problem, not k
+
+        return prepare_coupled(op, B, penalty, x0, xp)
     k = int(B.shape[1])
     dtype = working_dtype(op.dtype, B.dtype)
     if x0 is None:
@@ -137,7 +141,12 @@ def assemble(
     output: Any,
     power_start: Any = None,
 ) -> Setup:
-    """The Setup of validated blocks, extreme data rescaled (see :func:`data_scale`)."""
+    """The Setup of validated blocks, extreme data rescaled (see :func:`data_scale`).
+
+    The start is projected onto the penalty's bounds (and set to 0 where λ = ∞),
+    where the objective is finite.
+    """
+    X0 = pen.feasible(X0)
     scale = data_scale(space, B)
     if scale is not None:
         B, X0, pen = rescale(space, B, X0, pen, scale, dtype)

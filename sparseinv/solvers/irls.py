@@ -12,7 +12,7 @@ from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult, warn_if_unconverged
 from sparseinv.solvers._cg import block_cg
 from sparseinv.solvers._loop import Callback, run_proximal_gradient, stops
-from sparseinv.solvers._problem import Problem, Start, measure, start_point
+from sparseinv.solvers._problem import Problem, Start, certifiable_tol, measure, start_point
 from sparseinv.solvers._setup import Setup, check_options, prepare
 from sparseinv.solvers._state import Record
 
@@ -22,6 +22,7 @@ _SMOOTHING_DECAY = 10**-0.5  # ε² ← ε²/10 when the iterate settles (Chartr
 _RUNAWAY = 11.0  # a step that multiplies the weighted quadratic by more has run away
 _SMOOTHING_FLOOR = 1e-6  # stop decreasing ε below this fraction of ε0
 _CHANGE_FLOOR = 1e-9  # inexact CG cannot resolve smaller relative changes
+_RESOLVED_ULPS = 10.0  # nor, in float32, changes below this many ulps of the dtype
 
 
 def irls(
@@ -149,7 +150,13 @@ def irls(
     if smoothing is not None:
         smoothing = check_positive_number(smoothing, "smoothing")
     polish = check_flag(polish, "polish")
+    if isinstance(penalty, Penalty) and penalty.bounds is not None:
+        raise ValueError(
+            f"irls does not support bounds (got {penalty!r}): its weighted least-squares "
+            "steps have no box; use si.fista, whose prox handles bounds exactly"
+        )
     setup = prepare(A, b, penalty, x0)
+    tol = certifiable_tol(tol, setup.dtype)
     start = start_point(setup, adaptive=True)
     record = Record(setup.n_columns, setup.x0.shape, setup.xp, setup.dtype)
     prob = start.problem
@@ -169,7 +176,7 @@ def irls(
         )
     running = np.flatnonzero(~done)
     if running.size:
-        if setup.penalty.name == "l2":
+        if setup.penalty.kind is None:  # a ridge alone: one weighted solve
             _ridge(setup, start, running, record, tol=tol, cg_max_iter=cg_max_iter)
         else:
             _reweighted(
@@ -219,11 +226,9 @@ def _ridge(
     space = prob.space
     X = setup.x0[:, running]
     D = prob.pen.irls_weights(X, 0.0)
+    free = prob.pen.free_mask  # λ = inf: those coefficients stay at 0 exactly
     eps = float(np.finfo(prob.real).eps)
-
-    def normal(V: Any, idx: Any) -> Any:
-        sub = prob if idx is None else prob.take(idx)
-        return sub.adjoint(sub.forward(V)) + (D if idx is None else D[:, idx]) * V
+    normal = _normal_system(prob, D, free)
 
     # a short power iteration only to reject an operator whose squared norm under- or
     # overflows (its products would have lost their precision), as the other solvers do
@@ -241,7 +246,7 @@ def _ridge(
     )
     G = start.grad[:, running]
     zero_start = not bool(space.model.count(X != 0).any())
-    rhs = -G if zero_start else prob.adjoint(prob.b)  # Aᴴb
+    rhs = _masked(space, free, -G if zero_start else prob.adjoint(prob.b))  # Aᴴb
     rtol = np.full(running.size, max(tol, eps))
     F = start.objective[running]
     optimality = np.full(running.size, np.inf)
@@ -254,7 +259,7 @@ def _ridge(
             tol=rtol,
             max_iter=cg_max_iter,
             reducer=space.model,
-            residual0=-(G + D * X),  # the residual of the normal equations is -∇F(x)
+            residual0=_masked(space, free, -(G + D * X)),  # the normal equations' residual: -∇F
         )
         X = cg.x
         AX = prob.forward(X)
@@ -333,6 +338,7 @@ def _reweighted(
     else:
         eps0 = np.full(c, float(smoothing))
     eps = eps0.copy()
+    ulp = float(np.finfo(prob.real).eps)
     change = np.full(c, np.inf)
     finished: list[
         tuple[np.ndarray, Any, np.ndarray, np.ndarray, np.ndarray, str | np.ndarray]
@@ -340,10 +346,12 @@ def _reweighted(
     whole = record.x.copy()
     it = 0
     for it in range(1, max_iter + 1):
-        # settle at each ε until x moves by less than ε/ε0/100 (ε² in Chartrand & Yin)
-        settle = eps / eps0 / 100
+        # settle at each ε until x moves by less than ε/ε0/100 (ε² in Chartrand & Yin),
+        # but never below what the dtype resolves (float32: 1e-7), or ε stops decreasing
+        settle = np.maximum(eps / eps0 / 100, _RESOLVED_ULPS * ulp)
         D = prob.pen.irls_weights(X, prob.col(eps))
-        cg_tol = np.clip(0.1 * settle, 1e-10, 1e-3)
+        # CG to a tenth of the settling threshold: its own noise must not hide the settling
+        cg_tol = np.clip(0.1 * settle, max(1e-10, ulp), 1e-3)
         X_new = _weighted_solve(prob, rhs, D, X, AX, tol=cg_tol, max_iter=cg_max_iter)
         bad = ~space.model.all(xp.isfinite(X_new))
         if bad.any():
@@ -358,7 +366,7 @@ def _reweighted(
         bad |= ~np.isfinite(F)
         record.log(prob.slots, F, change, _apps(prob))
         at_floor = eps <= _SMOOTHING_FLOOR * eps0
-        converged = at_floor & (change <= max(tol, _CHANGE_FLOOR)) & ~bad
+        converged = at_floor & (change <= max(tol, _CHANGE_FLOOR, _RESOLVED_ULPS * ulp)) & ~bad
         stop = converged | bad
         reasons = np.where(bad, "diverged", "converged")
         if callback is not None:
@@ -455,8 +463,12 @@ def _weighted_solve(
     """Solve (AᴴA + diag d) x = Aᴴb per column, in data space when that system is smaller."""
     m, n = prob.op.shape
     space = prob.space
-    if m < n and bool(space.model.all(D > 0).all()):
-        inv_d = 1.0 / D
+    free = prob.pen.free_mask  # λ = inf: those coefficients stay at 0 exactly
+    positive = D > 0 if free is None else (D > 0) | ~free
+    if m < n and bool(space.model.all(positive).all()):
+        inv_d = (
+            1.0 / D if free is None else space.xp.where(free, 1.0 / space.xp.where(free, D, 1), 0)
+        )
 
         def data_system(U: Any, idx: Any) -> Any:
             sub = prob if idx is None else prob.take(idx)
@@ -473,11 +485,29 @@ def _weighted_solve(
         )
         return inv_d * prob.adjoint(cg.x)
 
+    normal = _normal_system(prob, D, free)
+    rhs = _masked(space, free, rhs)
+    return block_cg(normal, rhs, X, tol=tol, max_iter=max_iter, reducer=space.model).x
+
+
+def _normal_system(prob: Problem, D: Any, free: Any) -> Any:
+    """V ↦ (AᴴA + diag d)V per column; the identity on coefficients forced to 0 (λ = inf)."""
+    xp = prob.space.xp
+
     def normal(V: Any, idx: Any) -> Any:
         sub = prob if idx is None else prob.take(idx)
-        return sub.adjoint(sub.forward(V)) + (D if idx is None else D[:, idx]) * V
+        d = D if idx is None else D[:, idx]
+        if free is None:
+            return sub.adjoint(sub.forward(V)) + d * V
+        mask = free if (idx is None or free.shape[1] == 1) else free[:, idx]
+        return xp.where(mask, sub.adjoint(sub.forward(xp.where(mask, V, 0))), V) + d * V
 
-    return block_cg(normal, rhs, X, tol=tol, max_iter=max_iter, reducer=space.model).x
+    return normal
+
+
+def _masked(space: Any, free: Any, values: Any) -> Any:
+    """``values`` with 0 where the coefficients are forced to 0."""
+    return values if free is None else space.xp.where(free, values, 0)
 
 
 def _polish(

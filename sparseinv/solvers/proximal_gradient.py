@@ -9,6 +9,7 @@ from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
 from sparseinv.solvers import _working_set
 from sparseinv.solvers._loop import Callback, run_proximal_gradient
+from sparseinv.solvers._problem import certifiable_tol
 from sparseinv.solvers._setup import check_options, prepare
 
 __all__ = ["fista", "ista"]
@@ -127,8 +128,10 @@ def ista(
     callback: Callback | None = None,
 ) -> SolveResult:
     options = check_options(step=step, max_iter=max_iter, tol=tol, callback=callback)
+    setup = prepare(A, b, penalty, x0)
+    options["tol"] = certifiable_tol(options["tol"], setup.dtype)
     return run_proximal_gradient(
-        prepare(A, b, penalty, x0),
+        setup,
         **options,
         momentum=False,
         restart=False,
@@ -158,9 +161,10 @@ def fista(
         for name, value in (("restart", restart), ("refine", refine), ("anderson", anderson))
     }
     setup = prepare(A, b, penalty, x0)
+    options["tol"] = certifiable_tol(options["tol"], setup.dtype)
     if _working_set.applies(A, b, penalty, step=step, callback=callback):
         result = _working_set.solve(
-            _full_fista, A, b, penalty, x0=x0, max_iter=max_iter, tol=tol, options=flags
+            _full_fista, A, b, penalty, x0=x0, max_iter=max_iter, tol=options["tol"], options=flags
         )
         if result is not None:
             return result

@@ -17,6 +17,7 @@ way and add it to the import and the tuple below (two lines)::
 
 from sparseinv.bench.cases import (
     beyond_l1,
+    block_sparsity,
     ecg,
     grouped,
     phase_transition,
@@ -46,6 +47,7 @@ __all__ = [
 _REGISTERED = (
     phase_transition.CASE,
     beyond_l1.CASE,
+    block_sparsity.CASE,
     grouped.CASE,
     seismic.CASE,
     ecg.CASE,
