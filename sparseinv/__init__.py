@@ -17,6 +17,7 @@ from sparseinv.paths import PathResult, lambda_path
 from sparseinv.penalties import L0, L1, L2, PENALTIES, Penalty, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
 from sparseinv.selection import (
+    ColumnLambdaSelection,
     GroupLambdaSelection,
     LambdaSelection,
     NoiseEstimate,
@@ -36,6 +37,7 @@ __all__ = [
     "PENALTIES",
     "SOLVERS",
     "ColumnBatch",
+    "ColumnLambdaSelection",
     "Comparison",
     "ConvergenceWarning",
     "GroupLambdaSelection",
