@@ -19,6 +19,7 @@ from sparseinv.paths import PathResult, lambda_path
 from sparseinv.penalties import L0, L1, L2, L21, PENALTIES, Penalty, PenaltySum, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
 from sparseinv.selection import (
+    ColumnLambdaSelection,
     GroupLambdaSelection,
     LambdaSelection,
     NoiseEstimate,
@@ -39,6 +40,7 @@ __all__ = [
     "PENALTIES",
     "SOLVERS",
     "ColumnBatch",
+    "ColumnLambdaSelection",
     "Comparison",
     "ConvergenceWarning",
     "GroupLambdaSelection",

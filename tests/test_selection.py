@@ -517,3 +517,77 @@ def test_a_criterion_that_always_improves_cannot_make_the_search_run_forever() -
         del CRITERIA["drifting"]
     assert sel.n_evaluations == 9 and not sel.fallback
     assert sel.n_solves <= 6 + 9 + 1
+
+
+def _columns(m: int, n: int, k: int, seed: int) -> tuple:
+    """k right-hand sides of one A, each with its own support, amplitude and noise."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, n)) / np.sqrt(m)
+    X = np.zeros((n, k))
+    for j in range(k):
+        X[rng.choice(n, 4, replace=False), j] = (j + 1) * rng.choice([-1.0, 1.0], 4)
+    sigmas = 0.02 * (1 + np.arange(k))
+    return A, A @ X + sigmas * rng.standard_normal((m, k)), sigmas
+
+
+@pytest.mark.parametrize(
+    ("method", "options"),
+    [
+        ("sure", {"noise_std": "per column"}),
+        ("gcv", {}),
+        ("discrepancy", {"noise_std": None, "rng": 2}),  # σ estimated column by column
+        ("cv", {"n_folds": 3, "rng": 3}),
+    ],
+)
+def test_one_lambda_per_column_is_each_column_selected_alone(method: str, options: dict) -> None:
+    A, B, sigmas = _columns(30, 60, 3, seed=4)
+    if options.get("noise_std") == "per column":
+        options = {**options, "noise_std": sigmas}
+    calls = []
+
+    def solver(A, b, penalty, **kw):  # records the right-hand sides of every solve
+        calls.append(np.shape(b))
+        return si.fista(A, b, penalty, **kw)
+
+    tight = {"n_lambdas": 8, "tol": 1e-10, "max_iter": 20000}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", si.selection.LambdaEdgeWarning)
+        sel = select_lambda(A, B, method=method, solver=solver, **tight, **options)
+    assert isinstance(sel, si.ColumnLambdaSelection)
+    assert sel.lam.shape == (1, 3) and sel.x.shape == (60, 3) and sel.criterion.shape == (8, 3)
+    # the path is batched: every solve of the selection's own path and folds takes all columns
+    n_path = 8 * (1 + options.get("n_folds", 0))
+    batched = [shape for shape in calls if len(shape) == 2 and shape[1] == 3]
+    assert len(batched) == n_path and batched.count((30, 3)) == 8 and sel.n_solves >= n_path
+    for j in range(3):
+        noise = options.get("noise_std")
+        alone_options = {**options, "noise_std": noise[j] if np.ndim(noise) else noise}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", si.selection.LambdaEdgeWarning)
+            alone = select_lambda(A, B[:, j], method=method, **tight, **alone_options)
+        col = sel.column(j)
+        assert sel.index[j] == alone.index == col.index
+        assert sel.lam[0, j] == alone.lam and col.noise_std == alone.noise_std
+        np.testing.assert_allclose(sel.criterion[:, j], alone.criterion, rtol=1e-8)
+        np.testing.assert_allclose(col.path_lams, alone.path_lams, rtol=1e-12)
+        np.testing.assert_allclose(sel.x[:, j], alone.x, rtol=1e-6, atol=1e-9)
+    # the per-column λ is a λ of the solvers, shape (1, k)
+    res = si.fista(A, B, si.L1(sel.lam), tol=1e-10, max_iter=20000)
+    np.testing.assert_allclose(res.x, sel.x, rtol=1e-6, atol=1e-8)
+
+
+def test_per_column_selection_rejects_a_noise_level_of_the_wrong_shape() -> None:
+    A, B, sigmas = _columns(30, 60, 3, seed=4)
+    with pytest.raises(ValueError, match=r"noise_std must be one σ or one per column \(3,\)"):
+        select_lambda(A, B, method="sure", noise_std=sigmas[:2])
+    B_before = B.copy()
+    sel = select_lambda(A, B, method="sure", noise_std=0.05, n_lambdas=6)
+    np.testing.assert_array_equal(B, B_before)
+    assert sel.noise_std.tolist() == [0.05] * 3
+
+
+def test_per_group_selection_takes_one_column_at_a_time() -> None:
+    A, B, _ = _columns(30, 60, 3, seed=4)
+    groups = si.Groups.from_sizes([30, 30])
+    with pytest.raises(ValueError, match=r"b must be one right-hand side.*one column at a time"):
+        select_group_lambdas(A, B, groups, method="gcv")

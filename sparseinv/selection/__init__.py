@@ -10,6 +10,7 @@ name (subclass :class:`Criterion` or :class:`FitCriterion` and add it there to p
 a rule). :func:`estimate_noise_std` estimates σ.
 """
 
+from sparseinv.selection.columns import ColumnLambdaSelection
 from sparseinv.selection.criteria import (
     CRITERIA,
     Criterion,
@@ -29,6 +30,7 @@ from sparseinv.selection.single import LambdaEdgeWarning, LambdaSelection, selec
 __all__ = [
     "CRITERIA",
     "SEARCH_STARTS",
+    "ColumnLambdaSelection",
     "Criterion",
     "FitCriterion",
     "FoldFits",

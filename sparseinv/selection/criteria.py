@@ -317,6 +317,7 @@ class _Fold:
         )
         self.held_op = as_operator(row_subset(engine.A, held))
         self.held_b = b[held]
+        self.train, self.held = train, held
         # the data term of the training fold holds |train|/m of the measurements
         self.lam_factor = train.size / engine.shape[0]
 

@@ -111,8 +111,9 @@ def select_group_lambdas(
     ValueError
         For an unknown or unsupported ``method`` (the discrepancy principle has no
         unique per-group solution), ``groups`` that do not match A, bad ``n_folds``,
-        an empty grid, unknown or no ``starts``, or SURE without a noise level where
-        none can be estimated.
+        an empty grid, unknown or no ``starts``, SURE without a noise level where
+        none can be estimated, or a 2-D ``b`` of more than one column (one right-hand
+        side at a time; :func:`~sparseinv.select_lambda` takes a 2-D ``b``).
 
     Notes
     -----
@@ -236,6 +237,13 @@ def select_group_lambdas(
     shape = getattr(A, "shape", None)
     if shape is None or len(shape) != 2:
         raise TypeError(f"A must be a 2-D array or linear operator; got {type(A).__name__}")
+    b_shape = tuple(getattr(b, "shape", ()))
+    if len(b_shape) == 2 and b_shape[0] == shape[0] and b_shape[1] > 1:
+        raise ValueError(
+            f"b must be one right-hand side of shape ({shape[0]},): select_group_lambdas "
+            f"selects the λ of every group for one column at a time; got b of shape {b_shape}. "
+            "Call it on each column b[:, j] (select_lambda selects one λ per column of a 2-D b)"
+        )
     groups = check_groups(groups, int(shape[1]))
     G = groups.n_groups
     if max_evaluations is None:

@@ -6,13 +6,14 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sparseinv._validation import check_positive_number
 from sparseinv.groups import Groups
+from sparseinv.operators import as_operator
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
 from sparseinv.selection._engine import (
@@ -37,8 +38,15 @@ from sparseinv.selection.criteria import (
     FoldFits,
     Oracle,
 )
-from sparseinv.selection.noise import SELECTION_NOISE_METHODS, noise_for_selection
+from sparseinv.selection.noise import (
+    SELECTION_NOISE_METHODS,
+    SelectionNoise,
+    noise_for_selection,
+)
 from sparseinv.selection.search import LambdaSearch, Point
+
+if TYPE_CHECKING:
+    from sparseinv.selection.columns import ColumnLambdaSelection
 
 __all__ = ["LambdaEdgeWarning", "LambdaSelection", "select_lambda"]
 
@@ -203,7 +211,7 @@ def select_lambda(
     solver: str | Callable[..., SolveResult] = "fista",
     rng: int | np.random.Generator | None = None,
     **solver_options: Any,
-) -> LambdaSelection:
+) -> LambdaSelection | ColumnLambdaSelection:
     r"""Choose λ from the data alone on a warm-started path from λ_max down.
 
     Parameters
@@ -212,7 +220,8 @@ def select_lambda(
         The operator (numpy/cupy array, scipy sparse, scipy or pylops operator; real
         or complex). Only its applications are used: the selection is matrix-free.
     b : ndarray
-        Data. Not modified.
+        Data, shape ``(m,)``; or ``(m, k)``, k right-hand sides, each with its own λ
+        (see Notes). Not modified.
     penalty : {"l1", "l0", "l2"}, Penalty class or Penalty, optional
         The penalty (an instance gives its type and groups; its λ is ignored).
     groups : Groups, optional
@@ -222,9 +231,10 @@ def select_lambda(
         coefficient; the scale s is selected. None: one λ for all coefficients.
     method : {"cv", "discrepancy", "sure", "gcv"}, optional
         The criterion (default ``"cv"``), see Notes; :data:`CRITERIA` lists them.
-    noise_std : float, optional
-        σ of the noise of one sample of b (for ``"sure"`` and ``"discrepancy"``).
-        None: estimated as ``noise_method`` says.
+    noise_std : float or array_like, optional
+        σ of the noise of one sample of b (for ``"sure"`` and ``"discrepancy"``); for
+        a 2-D ``b`` one σ for every column or one per column, shape ``(k,)``.
+        None: estimated as ``noise_method`` says (per column for a 2-D ``b``).
     noise_method : {"auto", "least_squares", "wavelet", "scaled_lasso", "cv"}, optional
         How σ is estimated when not given: see :func:`estimate_noise_std`
         (``"auto"``, the default, has an estimate for every A and b).
@@ -257,7 +267,11 @@ def select_lambda(
 
     Returns
     -------
-    LambdaSelection
+    LambdaSelection or ColumnLambdaSelection
+        The latter for a 2-D ``b``: ``lam`` of shape ``(1, k)`` (``si.L1(sel.lam)``
+        solves ``b`` with it), ``x`` of shape ``(n, k)``, the criterion curves as
+        ``(n_lambdas, k)`` and each column's :class:`LambdaSelection` as
+        ``sel.column(j)``.
 
     Raises
     ------
@@ -308,6 +322,17 @@ def select_lambda(
     :func:`estimate_noise_std`; the cross-validated estimate shares the path's
     full-data solves).
 
+    A 2-D ``b`` of shape ``(m, k)`` selects one λ per column: each column gets the
+    grid it would get alone (from its own largest useful λ), its own σ (given or
+    estimated column by column) and its own criterion curve, while the path is solved
+    for all columns at once: one batched solve per grid point with the per-column λ of
+    shape ``(1, k)`` (``(G, k)`` or ``(n, k)`` with weights), warm-started from the
+    previous point; cross-validation solves each fold of all columns the same way, on
+    the same folds for every column. Column j's selection is then that of
+    ``select_lambda(A, b[:, j], ...)`` with the same seed ``rng`` (to the solver's
+    tolerance); ``n_solves`` counts each batched solve once and ``n_applications``
+    counts applications per column.
+
     References
     ----------
     .. [1] C. Stein, "Estimation of the mean of a multivariate normal distribution",
@@ -334,28 +359,40 @@ def select_lambda(
     >>> sel.path_lams.shape, bool(si.metrics.snr_db(p.x_true, sel.x) > 15)
     ((15,), True)
     """
-    run = run_single(
-        A,
-        b,
-        penalty,
-        groups=groups,
-        weights=weights,
-        method=method,
-        noise_std=noise_std,
-        noise_method=noise_method,
-        lams=lams,
-        n_lambdas=n_lambdas,
-        lam_min_ratio=lam_min_ratio,
-        n_folds=n_folds,
-        cv_rule=cv_rule,
-        tau=tau,
-        n_probes=n_probes,
-        solver=solver,
-        rng=rng,
-        solver_options=solver_options,
-    )
+    options = {
+        "groups": groups,
+        "weights": weights,
+        "method": method,
+        "noise_std": noise_std,
+        "noise_method": noise_method,
+        "lams": lams,
+        "n_lambdas": n_lambdas,
+        "lam_min_ratio": lam_min_ratio,
+        "n_folds": n_folds,
+        "cv_rule": cv_rule,
+        "tau": tau,
+        "n_probes": n_probes,
+        "solver": solver,
+        "rng": rng,
+        "solver_options": solver_options,
+    }
+    if is_block(A, b):
+        from sparseinv.selection.columns import select_columns, warn_columns_at_edge
+
+        result = select_columns(A, b, penalty, **options)
+        warn_columns_at_edge(result)
+        return result
+    run = run_single(A, b, penalty, **options)
     warn_at_edge(run.result)
     return run.result
+
+
+def is_block(A: Any, b: Any) -> bool:
+    """Whether ``b`` is a 2-D block of right-hand sides of ``A`` (shape ``(m, k)``)."""
+    shape = getattr(b, "shape", None)
+    if shape is None or len(shape) != 2:
+        return False
+    return int(shape[0]) == int(as_operator(A).shape[0])
 
 
 def warn_at_edge(result: LambdaSelection, *, stacklevel: int = 3) -> None:
@@ -376,7 +413,24 @@ def warn_at_edge(result: LambdaSelection, *, stacklevel: int = 3) -> None:
     )
 
 
-def run_single(
+@dataclass
+class _Setup:
+    """What a single-λ selection needs before its scan: problem, criterion, grid, σ."""
+
+    engine: Engine
+    criterion: Criterion | None  # None: cross-validation without its folds
+    noise: SelectionNoise | None
+    gen: np.random.Generator
+    scales: NDArray[np.float64]
+    lam_values: list[Any]
+    to_lams: Callable[[NDArray[np.float64]], Any]
+    weights: NDArray[np.float64] | None
+    method: str
+    cv_rule: str
+    penalty: type[Penalty]
+
+
+def prepare_single(
     A: Any,
     b: Any,
     penalty: Any,
@@ -397,17 +451,13 @@ def run_single(
     solver_options: dict[str, Any],
     cv_rule: str = "min",
     recovery: Callable[[Any], float] | None = None,
-    patience: int | None = None,
-    max_points: int | None = None,
-) -> _Run:
-    """:func:`select_lambda` with the engine, criterion, search and states it used.
-
-    ``method="oracle"`` with ``recovery`` (higher is better) scores each solution by
-    :class:`~sparseinv.selection.criteria.Oracle` instead of a data-driven criterion
-    (what :func:`sparseinv.compare` does); ``patience`` stops the scan that many
-    points after the best (see :meth:`~sparseinv.selection.search.LambdaSearch.scan`)
-    and ``max_points`` after that many points (a budget).
-    """
+    folds: bool = True,
+) -> _Setup:
+    """Validate the options of :func:`select_lambda` on one column ``b``; build its
+    engine, grid, σ (given or estimated) and criterion (arguments as in
+    :func:`select_lambda`). ``folds=False`` builds no cross-validation criterion (its
+    folds copy rows of A; a batch of columns shares those of one column): the
+    setup's criterion is then None."""
     if method == "oracle":
         if recovery is None:
             raise ValueError("method='oracle' needs a recovery score")
@@ -460,13 +510,55 @@ def run_single(
             rng=gen,
         )
     noise_var = None if noise is None else engine.noise_var_per_obs(noise.noise_std)
+    criterion: Criterion | None
     if crit_cls is Oracle:
-        criterion: Criterion = Oracle(engine, recovery)  # type: ignore[arg-type]
+        criterion = Oracle(engine, recovery)  # type: ignore[arg-type]
+    elif crit_cls is CrossValidation and not folds:
+        criterion = None
     else:
         extra = {"rule": cv_rule} if crit_cls is CrossValidation else {}
         criterion = crit_cls(
             engine, noise_var=noise_var, tau=tau, n_folds=n_folds, rng=gen, **extra
         )
+    return _Setup(
+        engine=engine,
+        criterion=criterion,
+        noise=noise,
+        gen=gen,
+        scales=scales,
+        lam_values=lam_values,
+        to_lams=to_lams,
+        weights=w,
+        method=method,
+        cv_rule=cv_rule,
+        penalty=pen_cls,
+    )
+
+
+def run_single(
+    A: Any,
+    b: Any,
+    penalty: Any,
+    *,
+    patience: int | None = None,
+    max_points: int | None = None,
+    **options: Any,
+) -> _Run:
+    """:func:`select_lambda` with the engine, criterion, search and states it used.
+
+    ``method="oracle"`` with ``recovery`` (higher is better) scores each solution by
+    :class:`~sparseinv.selection.criteria.Oracle` instead of a data-driven criterion
+    (what :func:`sparseinv.compare` does); ``patience`` stops the scan that many
+    points after the best (see :meth:`~sparseinv.selection.search.LambdaSearch.scan`)
+    and ``max_points`` after that many points (a budget); ``options`` are the
+    keywords of :func:`prepare_single` (those of :func:`select_lambda`, with
+    ``solver_options`` as a dict, and ``recovery``).
+    """
+    setup = prepare_single(A, b, penalty, **options)
+    engine, criterion, noise, gen = setup.engine, setup.criterion, setup.noise, setup.gen
+    assert criterion is not None  # built with its folds
+    scales, lam_values, to_lams, w = setup.scales, setup.lam_values, setup.to_lams, setup.weights
+    method, cv_rule, pen_cls = setup.method, setup.cv_rule, setup.penalty
     search = LambdaSearch(criterion)
     reused = noise.fits if noise is not None and noise.fits is not None else None
     if reused is not None and isinstance(criterion, FitCriterion):
@@ -481,44 +573,24 @@ def run_single(
     else:  # the criterion solved its folds; the full-data path is solved here
         scanned_lams = lam_values[: len(points)]
         fits = reused[: len(points)] if reused is not None else fit_path(engine, scanned_lams)
-    index = criterion.choose(values, states)
-    min_index = Criterion.choose(criterion, values)
-    scanned = scales[: len(points)]
-    std = np.array([s.standard_error if isinstance(s, FoldFits) else math.nan for s in states])
-    at_edge = None
-    if scanned.size >= 3 and not (method == "discrepancy" and values[index] > 1.0):
-        if index == 0:
-            at_edge = "largest"
-        elif index == scales.size - 1:
-            at_edge = "smallest"
     extra_solves = 0 if noise is None else noise.n_solves
     extra_apps = 0 if noise is None else noise.n_applications
-    result = LambdaSelection(
-        lam=lam_values[index],
-        x=fits[index].x,
+    result = path_selection(
+        criterion,
         method=method,
         penalty=pen_cls.name,
-        index=index,
-        scale=float(scanned[index]),
-        criterion_value=float(values[index]),
-        path_lams=np.array(lam_values[: len(points)]),
-        path_scales=scanned,
-        criterion=values,
-        objective=np.array([f.objective for f in fits]),
-        support_size=np.array([f.support_size for f in fits], dtype=np.intp),
-        df=np.array([f.df for f in fits]),
-        residual_norm=np.sqrt([f.rss for f in fits]),
-        noise_std=None if noise is None else noise.noise_std,
-        noise_method=None if noise is None else noise.method,
+        scales=scales,
+        lam_values=lam_values,
+        values=values,
+        states=states,
+        fits=fits,
+        noise=noise,
         weights=w,
         n_solves=engine.n_solves + criterion.n_solves + extra_solves,
         n_applications=engine.n_applications + criterion.n_applications + extra_apps,
-        converged=all(f.converged for f in fits),
-        criterion_std=std,
-        cv_rule=cv_rule if method == "cv" else "min",
-        min_index=min_index,
-        at_edge=at_edge,
+        cv_rule=cv_rule,
     )
+    index = result.index
     return _Run(
         result=result,
         engine=engine,
@@ -529,6 +601,65 @@ def run_single(
         gen=gen,
         grid_floor=float(scales[-1]),
         grid_size=int(scales.size),
+    )
+
+
+def path_selection(
+    criterion: Criterion,
+    *,
+    method: str,
+    penalty: str,
+    scales: NDArray[np.float64],
+    lam_values: Sequence[Any],
+    values: NDArray[np.float64],
+    states: Sequence[Any],
+    fits: Sequence[Fit],
+    noise: Any,
+    weights: NDArray[np.float64] | None,
+    n_solves: int,
+    n_applications: int,
+    cv_rule: str,
+) -> LambdaSelection:
+    """The :class:`LambdaSelection` of a scanned path (a prefix of the grid ``scales``).
+
+    ``values`` and ``states`` are the criterion's along the scanned points, ``fits``
+    the full-data fits there, ``noise`` the σ used (a ``SelectionNoise`` or None).
+    """
+    index = criterion.choose(values, states)
+    min_index = Criterion.choose(criterion, values)
+    scanned = scales[: len(values)]
+    std = np.array([s.standard_error if isinstance(s, FoldFits) else math.nan for s in states])
+    at_edge = None
+    if scanned.size >= 3 and not (method == "discrepancy" and values[index] > 1.0):
+        if index == 0:
+            at_edge = "largest"
+        elif index == scales.size - 1:
+            at_edge = "smallest"
+    return LambdaSelection(
+        lam=lam_values[index],
+        x=fits[index].x,
+        method=method,
+        penalty=penalty,
+        index=index,
+        scale=float(scanned[index]),
+        criterion_value=float(values[index]),
+        path_lams=np.array(lam_values[: len(values)]),
+        path_scales=scanned,
+        criterion=values,
+        objective=np.array([f.objective for f in fits]),
+        support_size=np.array([f.support_size for f in fits], dtype=np.intp),
+        df=np.array([f.df for f in fits]),
+        residual_norm=np.sqrt([f.rss for f in fits]),
+        noise_std=None if noise is None else noise.noise_std,
+        noise_method=None if noise is None else noise.method,
+        weights=weights,
+        n_solves=n_solves,
+        n_applications=n_applications,
+        converged=all(f.converged for f in fits),
+        criterion_std=std,
+        cv_rule=cv_rule if method == "cv" else "min",
+        min_index=min_index,
+        at_edge=at_edge,
     )
 
 
