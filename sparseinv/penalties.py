@@ -461,6 +461,9 @@ class Penalty(abc.ABC):  # noqa: B024 - abstract as a family: only its subclasse
             A float for 1-D ``x``, else one value per column.
         """
         x = _as_array(x)
+        if self.couples_columns and x.ndim == 2 and x.shape[1] > 1:
+            # one problem: one value, that of vec(Xᵀ) with one group per row
+            return self._vectorized_for(*x.shape).value(x.T.reshape(-1))
         out = self._local(x).value(_as_block(x))
         return float(out[0]) if x.ndim == 1 else out
 
@@ -484,7 +487,14 @@ class Penalty(abc.ABC):  # noqa: B024 - abstract as a family: only its subclasse
         """
         step = check_positive_number(step, "step")
         v = _as_array(v)
+        if self.couples_columns and v.ndim == 2 and v.shape[1] > 1:
+            n, k = v.shape
+            return self._vectorized_for(n, k).prox(v.T.reshape(-1), step).reshape(k, n).T.copy()
         return self._local(v).prox(_as_block(v), step).reshape(v.shape)
+
+    def _vectorized_for(self, n: int, k: int) -> Penalty:
+        """The penalty of vec(Xᵀ) for an ``(n, k)`` X (penalties that couple the columns)."""
+        raise NotImplementedError(f"{type(self).__name__} does not couple the columns")
 
     def irls_weights(self, x: Array, eps: float) -> Array:
         r"""Diagonal :math:`d` of the IRLS system :math:`(A^HA + \mathrm{diag}(d))x = A^Hb`.
@@ -926,25 +936,6 @@ class L21(Penalty):
             bounds = tuple(s if isinstance(s, float) else np.tile(s, k) for s in self._bounds)
         return L21(self._lam, groups=groups, bounds=bounds)
 
-    def value(self, x: Array) -> float | NDArray[np.float64]:
-        x = _as_array(x)
-        if self._rows and x.ndim == 2 and x.shape[1] > 1:
-            # one problem: one value, that of vec(X) with one group per row
-            return self._vectorized_for(x.shape[0], x.shape[1]).value(x.T.reshape(-1))
-        return super().value(x)
-
-    value.__doc__ = Penalty.value.__doc__
-
-    def prox(self, v: Array, step: float) -> Array:
-        v = _as_array(v)
-        if self._rows and v.ndim == 2 and v.shape[1] > 1:
-            n, k = v.shape
-            out = self._vectorized_for(n, k).prox(v.T.reshape(-1), step)
-            return out.reshape(k, n).T.copy()
-        return super().prox(v, step)
-
-    prox.__doc__ = Penalty.prox.__doc__
-
     def __repr__(self) -> str:
         if not self._rows:
             return super().__repr__()
@@ -1164,24 +1155,6 @@ class PenaltySum(Penalty):
         if bounds is not None:
             bounds = tuple(s if isinstance(s, float) else np.tile(s, k) for s in bounds)
         return PenaltySum(sparse._vectorized_for(n, k), L2(lam, bounds=bounds))
-
-    def value(self, x: Array) -> float | NDArray[np.float64]:
-        x = _as_array(x)
-        if self.couples_columns and x.ndim == 2 and x.shape[1] > 1:
-            return self._vectorized_for(x.shape[0], x.shape[1]).value(x.T.reshape(-1))
-        return super().value(x)
-
-    value.__doc__ = Penalty.value.__doc__
-
-    def prox(self, v: Array, step: float) -> Array:
-        v = _as_array(v)
-        if self.couples_columns and v.ndim == 2 and v.shape[1] > 1:
-            n, k = v.shape
-            out = self._vectorized_for(n, k).prox(v.T.reshape(-1), step)
-            return out.reshape(k, n).T.copy()
-        return super().prox(v, step)
-
-    prox.__doc__ = Penalty.prox.__doc__
 
     def __repr__(self) -> str:
         return f"{self._parts.sparse!r} + {self._parts.ridge!r}"
