@@ -240,7 +240,7 @@ def references(case: BatchCase, max_seconds: float) -> tuple[np.ndarray, float]:
     for j in range(case.k):
         b, lam = case.B[:, j], case.lam[j]
         primal, dual = np.inf, -np.inf
-        # FISTA without Anderson is tried where the default stalls (complex FK, ~1e-8)
+        # FISTA without Anderson as a second, independent path to F* (Anderson once stalled on FK)
         for options in ({}, {"anderson": False}):
             start = time.perf_counter()
             with warnings.catch_warnings():

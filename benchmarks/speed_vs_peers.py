@@ -222,9 +222,10 @@ class Outcome:
 def reference(p: SpeedProblem, max_seconds: float) -> tuple[float, list[np.ndarray]]:
     """Long tight sparseinv solves: the lowest F and their points (certified with the peers').
 
-    Two runs, the default FISTA and FISTA without Anderson extrapolation (which
-    stalls at a relative gap of ~1e-8 on complex FK problems), each stopped at a
-    relative duality gap of 1e-13 or after ``max_seconds``.
+    Two runs, the default FISTA and FISTA without Anderson extrapolation (two
+    independent paths to F*: Anderson once stalled on complex FK, see
+    tests/test_anderson.py), each stopped at a relative duality gap of 1e-13 or after
+    ``max_seconds``.
     """
     points = []
     for options in ({}, {"anderson": False}):
