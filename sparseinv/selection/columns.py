@@ -78,9 +78,10 @@ class ColumnLambdaSelection:
     n_applications: int
 
     def column(self, j: int) -> LambdaSelection:
-        """The selection of column ``j``, as :func:`~sparseinv.select_lambda` returns it
-        for ``b[:, j]`` alone (its ``n_solves`` and ``n_applications`` count that
-        column's share).
+        """The selection of column ``j``, as if selected alone.
+
+        What :func:`~sparseinv.select_lambda` returns for ``b[:, j]`` alone; its
+        ``n_solves`` and ``n_applications`` count that column's share.
 
         Parameters
         ----------
@@ -95,7 +96,7 @@ class ColumnLambdaSelection:
 
     @property
     def n_columns(self) -> int:
-        """k, the number of columns."""
+        """The number k of columns."""
         return len(self.columns)
 
     @property
@@ -138,8 +139,10 @@ class ColumnLambdaSelection:
 
     @property
     def path_lams(self) -> NDArray[np.float64]:
-        """The λ of every column's path, shape ``(n_lambdas, k)`` (with weights
-        ``(n_lambdas, len(weights), k)``)."""
+        """The λ of every column's path, shape ``(n_lambdas, k)``.
+
+        With ``weights``, shape ``(n_lambdas, len(weights), k)``.
+        """
         return self._stack("path_lams")
 
     @property
