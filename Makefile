@@ -24,12 +24,12 @@ test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check sparseinv tests demos benchmarks
-	$(BIN)/ruff format --check sparseinv tests demos benchmarks
+	$(BIN)/ruff check conftest.py sparseinv tests demos benchmarks
+	$(BIN)/ruff format --check conftest.py sparseinv tests demos benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff format sparseinv tests demos benchmarks
-	$(BIN)/ruff check --fix sparseinv tests demos benchmarks
+	$(BIN)/ruff format conftest.py sparseinv tests demos benchmarks
+	$(BIN)/ruff check --fix conftest.py sparseinv tests demos benchmarks
 
 # sparseinv against skglm, celer, scikit-learn, pylops and pyproximal (issue 11), and
 # batched right-hand sides against a loop and pylops (issue 9); one BLAS thread;
