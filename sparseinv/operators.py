@@ -309,7 +309,10 @@ class CountingOperator:
         self.batch = batch.n_columns
         self._column_batch = batch
         self._batches = {}
-        self._batches[b""] = self._batch_entry(np.arange(batch.n_columns), batch.operator)
+        every = np.arange(batch.n_columns, dtype=np.intp)
+        # keyed by the bytes of its columns, as _batch_for looks them up: a call on all
+        # the columns (the common case) is then one dict lookup
+        self._batches[every.tobytes()] = self._batch_entry(every, batch.operator)
 
     def _batch_entry(self, cover: np.ndarray, op: Any) -> tuple[np.ndarray, Any, Any, bool]:
         """(columns covered, forward, adjoint, copy) of the batch restricted to ``cover``."""
@@ -332,6 +335,9 @@ class CountingOperator:
         that of the columns asked for, and the few sets a solve asks for are built
         once each (kept, at most ``_MAX_RESTRICTIONS`` of them).
         """
+        batch = self._column_batch
+        if batch.resize is None:  # one operator, of the whole width
+            return next(iter(self._batches.values()))
         key = columns.tobytes()
         entry = self._batches.get(key)
         if entry is not None:
@@ -340,11 +346,10 @@ class CountingOperator:
             (e for e in self._batches.values() if np.isin(columns, e[0]).all()),
             key=lambda e: len(e[0]),
         )
-        batch = self._column_batch
-        if batch.resize is None or 2 * len(columns) > len(best[0]):
+        if 2 * len(columns) > len(best[0]):
             return best
         if len(self._batches) > _MAX_RESTRICTIONS:  # forget the oldest, never the whole batch
-            del self._batches[next(k for k in self._batches if k)]
+            del self._batches[list(self._batches)[1]]  # the first entry is the whole batch
         entry = self._batch_entry(columns, batch.restricted(columns))
         self._batches[key] = entry
         return entry
