@@ -214,6 +214,7 @@ if rank == 0:
 # the per-window search are ordinary Python loops around ``si.fista``, and the
 # result is the serial solve's (``tests/test_mpi.py`` checks it on 2 and 3 ranks
 # against the gathered problem). The time per rank is that of the slowest rank:
-# each iteration ends in global reductions. On one small machine the
-# per-application overhead of pylops-mpi dominates; the speed-up needs an operator
-# that costs far more than that bookkeeping (``benchmarks/mpi_scaling.py``).
+# each iteration ends in global reductions. sparseinv applies an ``MPIBlockDiag``'s
+# blocks directly (no collective per application), so the speed-up over ranks is
+# the operator's once the operator costs more than the iteration's vector work and
+# reductions: ``benchmarks/mpi_scaling.py`` measures it on a larger problem.

@@ -99,6 +99,7 @@ class _Layout:
         rank = comm.rank
         self.start = 0 if self.replicated else sum(s[0] for s in self.local_shapes[:rank])
         self.stop = self.start + self.local_shapes[rank][0]
+        self._templates: dict[tuple[str, Any], Any] = {}
 
     @property
     def rows(self) -> slice | None:
@@ -108,18 +109,36 @@ class _Layout:
         return Reducer(xp) if self.replicated else MPIReducer(xp, self.comm)
 
     def wrap(self, local: Array) -> Any:
-        """A DistributedArray of this layout around a local vector (no copy)."""
+        """A DistributedArray of this layout around a local vector (no copy).
+
+        The first call per engine and dtype builds it (its constructor checks the layout
+        with a collective); later calls copy that array's attributes and swap in the
+        local vector, so an application of the operator adds no collective of ours.
+        """
+        import copy
+
         from pylops_mpi import DistributedArray
 
-        return DistributedArray(
+        engine = "cupy" if array_module(local) is not np else "numpy"
+        key = (engine, local.dtype)
+        template = self._templates.get(key)
+        if template is not None and local.shape == (self.stop - self.start,):
+            arr = copy.copy(template)
+            arr._local_array = local
+            return arr
+        arr = DistributedArray(
             self.size,
             base_comm=self.comm,
             partition=self.partition,
             local_shapes=self.local_shapes,
             local_array=local,
-            engine="cupy" if array_module(local) is not np else "numpy",
+            engine=engine,
             dtype=local.dtype,
         )
+        if getattr(arr, "_local_array", None) is local:  # the attribute pylops-mpi reads
+            self._templates[key] = template = copy.copy(arr)
+            template._local_array = None  # holds the layout, not the caller's data
+        return arr
 
     def same_as(self, arr: Any) -> bool:
         """Whether a DistributedArray has this layout (every rank computes the same answer)."""
@@ -215,11 +234,18 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Any:
     dtype = working_dtype(check_dtype(np.dtype(A.dtype), "A"), local_b.dtype)
     space = Space(xp, model=model.reducer(xp), data=data.reducer(xp))
 
-    def forward(X: Array) -> Array:
-        return A.matvec(model.wrap(X[:, 0].astype(dtype, copy=False))).local_array.reshape(-1, 1)
+    blocks = _local_blocks(A, xp)
+    if blocks is not None:  # no communication: this rank's blocks, applied directly
+        forward, adjoint = blocks
+    else:
 
-    def adjoint(R: Array) -> Array:
-        return A.rmatvec(data.wrap(R[:, 0].astype(dtype, copy=False))).local_array.reshape(-1, 1)
+        def forward(X: Array) -> Array:
+            x = model.wrap(X[:, 0].astype(dtype, copy=False))
+            return A.matvec(x).local_array.reshape(-1, 1)
+
+        def adjoint(R: Array) -> Array:
+            r = data.wrap(R[:, 0].astype(dtype, copy=False))
+            return A.rmatvec(r).local_array.reshape(-1, 1)
 
     op = CountingOperator.from_functions(A, (M, N), dtype, forward, adjoint)
     n_local = model.stop - model.start if not model.replicated else N
@@ -245,6 +271,41 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Any:
         output=lambda X: model.wrap(xp.ascontiguousarray(X[:, 0])),
         power_start=power_start,
     )
+
+
+def _local_blocks(A: Any, xp: Any) -> tuple[Any, Any] | None:
+    """Forward and adjoint of an ``MPIBlockDiag`` from this rank's blocks, else None.
+
+    A block-diagonal operator needs no communication: rank r's data are its blocks
+    applied to its part of the model. pylops-mpi's ``matvec`` computes exactly that,
+    after building two DistributedArrays and redistributing its input (five
+    collectives per application); here the blocks are applied to the local vectors
+    directly, the same products bit for bit, so the operator, not the bookkeeping,
+    is what splits over the ranks.
+    """
+    import pylops_mpi
+
+    if type(A) is not pylops_mpi.MPIBlockDiag or getattr(A, "mask", None) is not None:
+        return None
+    ops = list(A.ops)
+    cols = np.concatenate([[0], np.cumsum([int(o.shape[1]) for o in ops])])
+    rows = np.concatenate([[0], np.cumsum([int(o.shape[0]) for o in ops])])
+    dtype = np.dtype(A.dtype)
+
+    def apply(which: str, v: Array, edges: np.ndarray) -> Array:
+        parts = [
+            getattr(o, which)(v[edges[i] : edges[i + 1]]).astype(dtype, copy=False)
+            for i, o in enumerate(ops)
+        ]
+        return (parts[0] if len(parts) == 1 else xp.concatenate(parts)).reshape(-1, 1)
+
+    def forward(X: Array) -> Array:
+        return apply("matvec", X[:, 0].astype(dtype, copy=False), cols)
+
+    def adjoint(R: Array) -> Array:
+        return apply("rmatvec", R[:, 0].astype(dtype, copy=False), rows)
+
+    return forward, adjoint
 
 
 def _local_start(x0: Any, model: _Layout, comm: Any, xp: Any, dtype: Any) -> Array:

@@ -122,6 +122,8 @@ _CONTRACT_CHECKS = (
     "block_diag_layouts_complex128",
     "block_diag_matches_serial_complex128",
     "block_diag_silently_redistributes_foreign_split_complex128",
+    "block_diag_local_blocks_equal_matvec_float64",
+    "block_diag_local_blocks_equal_matvec_complex128",
     "fista_equals_pylops_fista_with_eps_2lam",
     "fista_applies_2_matvec_1_rmatvec_per_iteration",
 )

@@ -156,6 +156,27 @@ def check_block_diag(dtype) -> None:
     )
 
 
+def check_local_blocks(dtype) -> None:
+    """sparseinv applies an MPIBlockDiag's own blocks: the same vectors as its matvec."""
+    from sparseinv.distributed import _local_blocks
+
+    mine = blocks(40 + 2 * RANK, dtype)[:2]  # two blocks on every rank: uneven, stacked
+    op = pylops_mpi.MPIBlockDiag(ops=[pylops.MatrixMult(blk, dtype=dtype) for blk in mine])
+    gen = np.random.default_rng(5 + RANK)
+    x_local = gen.standard_normal(int(op.local_shapes_m[RANK][0])).astype(dtype)
+    r_local = gen.standard_normal(int(op.local_shapes_n[RANK][0])).astype(dtype)
+    x = DistributedArray(op.shape[1], local_shapes=op.local_shapes_m, local_array=x_local)
+    r = DistributedArray(op.shape[0], local_shapes=op.local_shapes_n, local_array=r_local)
+    forward, adjoint = _local_blocks(op, np)
+    masked = pylops_mpi.MPIBlockDiag(ops=[pylops.MatrixMult(mine[0])], mask=[0] * SIZE)
+    check(
+        f"block_diag_local_blocks_equal_matvec_{np.dtype(dtype).name}",
+        np.array_equal(forward(x_local.reshape(-1, 1))[:, 0], op.matvec(x).local_array)
+        and np.array_equal(adjoint(r_local.reshape(-1, 1))[:, 0], op.rmatvec(r).local_array)
+        and _local_blocks(masked, np) is None,
+    )
+
+
 def check_fista_convention() -> None:
     ops = blocks(30)
     full = scipy.linalg.block_diag(*ops)
@@ -211,6 +232,8 @@ def main() -> None:
     check_vstack()
     check_block_diag(np.float64)
     check_block_diag(np.complex128)
+    check_local_blocks(np.float64)
+    check_local_blocks(np.complex128)
     check_fista_convention()
     COMM.barrier()
 
