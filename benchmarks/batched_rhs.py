@@ -355,7 +355,8 @@ def run_batched(case: BatchCase, f_star: np.ndarray, status: str | None) -> Row:
     if tol is None:
         row.note = "target not reached at the tightest tol"
         return row
-    row.setting, row.blocks = f"tol={tol:.0e}", res.n_matvec + res.n_rmatvec
+    row.setting = f"tol={tol:.0e}"
+    row.blocks = int(res.n_block_matvec + res.n_block_rmatvec)
     row.columns = column_applications(res)
     if row.columns is None and isinstance(case.A, pylops.LinearOperator):
         # count the columns by wrapping the operator: same path, one more Python layer
@@ -364,7 +365,7 @@ def run_batched(case: BatchCase, f_star: np.ndarray, status: str | None) -> Row:
         solve(tol, wrapped)
         row.columns = counted.n_applications * (case.k if case.batched_Op is not None else 1)
     row.timed = lambda: solve(tol)
-    row.note = f"{res.n_matvec} mv + {res.n_rmatvec} rmv blocks"
+    row.note = f"{res.n_block_matvec} mv + {res.n_block_rmatvec} rmv blocks"
     return row
 
 

@@ -1,5 +1,6 @@
 """FISTA's working set on explicit matrices: the same F* as FISTA on all the columns."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -120,3 +121,48 @@ def test_other_problems_take_the_full_path():
         res = si.fista(A, b, si.L1(lam_coef), tol=1e-9, max_iter=20000)
         ref = _plain(A, b, si.L1(lam_coef), tol=1e-9)
     assert res.objective == pytest.approx(ref.objective, rel=1e-12)
+
+
+def test_a_diverged_subproblem_ends_the_solve_as_diverged():
+    # a subproblem that diverges (here: reported so) must not be hidden as max_iter
+    A, b = _cs(seed=8)
+    pen = si.L1(0.05 * si.lam_max(A, b))
+
+    def diverging(sub_A, sub_b, sub_pen, **kwargs):
+        res = _full_fista(sub_A, sub_b, sub_pen, **{**kwargs, "max_iter": 3})
+        return dataclasses.replace(res, stop_reason="diverged", converged=False)
+
+    flags = {"restart": True, "refine": True, "anderson": True}
+    with pytest.warns(si.ConvergenceWarning, match="diverged"):
+        res = _working_set.solve(
+            diverging, A, b, pen, x0=None, max_iter=1000, tol=1e-10, options=flags
+        )
+    assert res.stop_reason == "diverged" and not res.converged
+    assert np.all(np.isfinite(res.x))
+    assert res.objective == pytest.approx(si.objective(A, b, pen, res.x), rel=1e-12)
+
+
+def test_the_last_outer_iteration_solves_the_full_problem(monkeypatch):
+    # with one outer iteration allowed, it must be the full problem solved to tol
+    A, b = _cs(seed=9)
+    pen = si.L1(0.05 * si.lam_max(A, b))
+    monkeypatch.setattr(_working_set, "_MAX_OUTER", 1)
+    res = si.fista(A, b, pen, tol=1e-10, max_iter=20000)
+    assert res.converged and res.optimality <= 1e-10
+    assert res.objective == pytest.approx(_plain(A, b, pen).objective, rel=1e-9)
+
+
+def test_each_subproblem_starts_from_the_last_step(monkeypatch):
+    # only the first subproblem pays for a power iteration; the others start from its step
+    A, b = _cs(seed=10)
+    pen = si.L1(0.02 * si.lam_max(A, b))
+    starts = []
+
+    def spy(sub_A, *args, **kwargs):
+        starts.append(kwargs.get("step_start"))
+        return _full_fista(sub_A, *args, **kwargs)
+
+    monkeypatch.setattr(proximal_gradient, "_full_fista", spy)
+    _check_same_optimum(A, b, pen)
+    assert len(starts) >= 2 and starts[0] is None
+    assert all(s is not None and s > 0 for s in starts[1:])

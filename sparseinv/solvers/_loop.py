@@ -62,12 +62,15 @@ def run_proximal_gradient(
     solver: str,
     warn: bool = True,
     origin: tuple[Array, np.ndarray] | None = None,
+    step_start: float | None = None,
 ) -> SolveResult:
     """Run ISTA (``momentum=False``) or FISTA from a validated :class:`Setup`.
 
     ``origin``, the ``(x, F)`` of each column's original start when this run
     continues another solver's (IRLS polishing), is what the result must not be
-    worse than; by default the setup's own start.
+    worse than; by default the setup's own start. ``step_start``, with ``step``
+    None, replaces the power-iteration estimate the adaptive step starts from (a
+    working set's next subproblem starts from the last one's step).
     """
     op, space, xp = setup.op, setup.space, setup.xp
     X0 = setup.x0
@@ -96,7 +99,9 @@ def run_proximal_gradient(
         return _result(record, setup, solver, tol, warn)
 
     # ------------------------------------------------------------ the step
-    if step is None:
+    if step is None and step_start is not None:
+        steps = np.full(k, float(step_start))
+    elif step is None:
         lower, _ = power_iteration(
             op,
             space.model,

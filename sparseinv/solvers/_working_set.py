@@ -11,7 +11,9 @@ support of x and the columns that violate the optimality conditions most, by the
 score :math:`(\lambda_i - |a_i^H r|) / (\lambda_i\|a_i\|)` (smallest first); its
 size is :data:`_MIN_SIZE` or twice the support, and doubles after an outer
 iteration that did not cut the full gap by :data:`_INNER_FRACTION`, so in the
-worst case the last subproblem is the full one. Each inner solve is asked for a
+worst case the last subproblem is the full one (the last of :data:`_MAX_OUTER`
+always is). Each subproblem's adaptive step starts from the last one's (no new
+power iteration); a subproblem that diverges ends the solve as diverged. Each inner solve is asked for a
 relative gap :data:`_INNER_FRACTION` times the full gap it starts from, as celer
 does, or for ``tol`` itself once no coefficient outside W violates its optimality
 condition :math:`|a_i^H r| \le \lambda_i` (then the subproblem's dual point is
@@ -82,12 +84,8 @@ def solve(
     if sp.issparse(A):
         A = A.tocsc()  # column slices
     x = np.zeros(n, dtype=dtype) if x0 is None else np.array(x0, dtype=dtype).reshape(n)
-    col_norms = (
-        np.sqrt(np.asarray(abs(A).power(2).sum(axis=0)).ravel())
-        if sp.issparse(A)
-        else np.linalg.norm(A, axis=0)
-    )
-    residual = b - A @ x
+    col_norms = _column_norms(A)
+    residual = b.copy() if x0 is None else b - A @ x
     full = L1(lam)
 
     def certify() -> tuple[float, float]:
@@ -99,18 +97,20 @@ def solve(
 
     correlation = np.empty(n, dtype=dtype)
     F, gap = certify()
-    n_matvec, n_rmatvec, n_iter = 1, 1, 0
+    n_matvec, n_rmatvec, n_iter = int(x0 is not None), 1, 0  # A x0 (none for x0 = 0), Aᴴ r
     objectives, optimality = [np.array([F])], [np.array([np.nan])]
-    applications = [np.array([2.0])]
+    applications = [np.array([float(n_matvec + n_rmatvec)])]
     size = min(n, max(_MIN_SIZE, 2 * int(np.count_nonzero(x))))
-    step, stalled = float("nan"), False
-    for _ in range(_MAX_OUTER):
-        if gap <= tol or n_iter >= max_iter:
+    step, stalled, diverged = float("nan"), False, False
+    for outer in range(_MAX_OUTER):
+        if gap <= tol or n_iter >= max_iter or diverged:
             break
         support = x != 0
         size = min(n, max(size, 2 * int(np.count_nonzero(support))))
         if stalled:
             size = min(n, 2 * size)
+        if outer == _MAX_OUTER - 1:  # the last try is the full problem, solved to tol
+            size = n
         with np.errstate(divide="ignore", invalid="ignore"):
             score = (lam - np.abs(correlation)) / (lam * col_norms)
         score[~np.isfinite(score)] = np.inf  # zero columns never enter
@@ -129,6 +129,7 @@ def solve(
                 b,
                 L1(lam[W]),
                 x0=x[W],
+                step_start=step if np.isfinite(step) else None,
                 max_iter=max_iter - n_iter,
                 tol=tol if settled else _INNER_FRACTION * gap,
                 **options,
@@ -148,12 +149,13 @@ def solve(
         n_iter += sub.n_iter
         step = float(sub.step)
         stalled = gap > _INNER_FRACTION * before
+        diverged = sub.stop_reason == "diverged"  # x is the subproblem's last finite iterate
     if n_iter > 0:  # the last iterate's measure is the full problem's gap
         optimality[-1] = optimality[-1].copy()
         optimality[-1][-1] = gap
         applications[-1] = applications[-1].copy()
         applications[-1][-1] = n_matvec + n_rmatvec
-    reason = "converged" if gap <= tol else "max_iter"
+    reason = "converged" if gap <= tol else "diverged" if diverged else "max_iter"
     result = SolveResult(
         x=x,
         objective=F,
@@ -175,3 +177,14 @@ def solve(
     )
     warn_if_unconverged(result, tol=tol)
     return result
+
+
+def _column_norms(A: Any) -> np.ndarray:
+    """‖a_i‖ of every column, in one pass over A (``np.linalg.norm(A, axis=0)`` makes copies)."""
+    if sp.issparse(A):
+        return np.sqrt(np.asarray(abs(A).power(2).sum(axis=0)).ravel())
+    if np.iscomplexobj(A):
+        sq = np.einsum("ij,ij->j", A.real, A.real) + np.einsum("ij,ij->j", A.imag, A.imag)
+    else:
+        sq = np.einsum("ij,ij->j", A, A)
+    return np.sqrt(sq)

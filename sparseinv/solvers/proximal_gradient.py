@@ -171,12 +171,19 @@ def fista(
     return run_proximal_gradient(setup, **options, **flags, momentum=True, solver="fista")
 
 
-def _full_fista(A: Any, b: Any, penalty: Penalty, *, x0: Any, **options: Any) -> SolveResult:
+def _full_fista(
+    A: Any, b: Any, penalty: Penalty, *, x0: Any, step_start: float | None = None, **options: Any
+) -> SolveResult:
     """FISTA on all the columns of ``A`` (a working set's subproblem)."""
     flags = {name: options.pop(name) for name in ("restart", "refine", "anderson")}
     checked = check_options(step=None, callback=None, **options)
     return run_proximal_gradient(
-        prepare(A, b, penalty, x0), **checked, **flags, momentum=True, solver="fista"
+        prepare(A, b, penalty, x0),
+        **checked,
+        **flags,
+        momentum=True,
+        solver="fista",
+        step_start=step_start,
     )
 
 
