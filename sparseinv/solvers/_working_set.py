@@ -2,22 +2,22 @@ r"""A working set for FISTA on explicit matrices with L1: solve on a few columns
 
 An outer loop (as in celer and skglm) keeps the problem small: from the residual
 :math:`r` of the current x it computes :math:`g = A^H r` once on the **full**
-matrix, stops when the relative duality gap of the full problem (the dual point
-the best feasible multiple of :math:`r`, :meth:`sparseinv.L1.dual_value`) is at
-most ``tol``, and otherwise solves the L1 problem restricted to a working set
-:math:`W` of columns by the same FISTA (restart, refinement and Anderson
-extrapolation included), warm-started at :math:`x_W`. :math:`W` holds the
-support of x and the columns that violate the optimality conditions most, by the
-score :math:`(\lambda_i - |a_i^H r|) / (\lambda_i\|a_i\|)` (smallest first); its
-size is :data:`_MIN_SIZE` or twice the support, and doubles after an outer
-iteration that did not cut the full gap by :data:`_INNER_FRACTION`, so in the
-worst case the last subproblem is the full one (the last of :data:`_MAX_OUTER`
-always is). Each subproblem's adaptive step starts from the last one's (no new
-power iteration); a subproblem that diverges ends the solve as diverged. Each inner solve is asked for a
-relative gap :data:`_INNER_FRACTION` times the full gap it starts from, as celer
-does, or for ``tol`` itself once no coefficient outside W violates its optimality
-condition :math:`|a_i^H r| \le \lambda_i` (then the subproblem's dual point is
-feasible for the full problem and its gap is the full gap).
+matrix, stops when the relative duality gap of the full problem (the dual point the
+best feasible multiple of :math:`r`, :meth:`sparseinv.L1.dual_value`) is at most
+``tol``, and otherwise solves the L1 problem restricted to a working set :math:`W`
+of columns by the same FISTA (restart, refinement and Anderson extrapolation
+included), warm-started at :math:`x_W`. :math:`W` holds the support of x and the
+columns that violate the optimality conditions most, by the score :math:`(\lambda_i
+- |a_i^H r|) / (\lambda_i\|a_i\|)` (smallest first); its size is :data:`_MIN_SIZE`
+or twice the support, and doubles after an outer iteration that did not cut the full
+gap by :data:`_INNER_FRACTION`, so in the worst case the last subproblem is the full
+one (the last of :data:`_MAX_OUTER` always is). Each subproblem's adaptive step
+starts from the last one's (no new power iteration); a subproblem that diverges ends
+the solve as diverged. Each inner solve is asked for a relative gap
+:data:`_INNER_FRACTION` times the full gap it starts from, as celer does, or for
+``tol`` itself once no coefficient outside W violates its optimality condition
+:math:`|a_i^H r| \le \lambda_i` (then the subproblem's dual point is feasible for
+the full problem and its gap is the full gap).
 """
 
 from __future__ import annotations
