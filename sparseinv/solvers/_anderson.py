@@ -76,13 +76,15 @@ class Memory:
         out.filled = self.filled[idx]
         return out
 
-    def ordered(self, idx: np.ndarray | None) -> tuple[Array, Array]:
-        """The stored differences of columns ``idx``, oldest first: ``(M, rows, columns)``."""
-        order = [(self.cursor + i) % self.size for i in range(self.size)]
-        dx, da = self.dx[order], self.da[order]
-        if idx is not None:
-            dx, da = dx[:, :, idx], da[:, :, idx]
-        return dx, da
+    def order(self) -> list[int]:
+        """The slots, oldest difference first."""
+        return [(self.cursor + i) % self.size for i in range(self.size)]
+
+    def of(self, idx: np.ndarray | None) -> tuple[Array, Array]:
+        """The stored differences of columns ``idx`` (None: all, no copy), in slot order."""
+        if idx is None:
+            return self.dx, self.da
+        return self.dx[:, :, idx], self.da[:, :, idx]
 
 
 def anderson_point(
@@ -94,8 +96,9 @@ def anderson_point(
     None when no column has usable weights.
     """
     xp = memory.xp
-    dx, da = memory.ordered(idx)
-    gram = reducer.gram(dx)  # (columns, M, M)
+    dx, da = memory.of(idx)  # slot order; the Gram matrix is permuted to time order
+    order = memory.order()
+    gram = reducer.gram(dx)[:, order][:, :, order]  # (columns, M, M), oldest first
     M = gram.shape[1]
     trace = np.trace(gram, axis1=1, axis2=2)
     gram += (1e-10 * np.maximum(trace, _TINY))[:, None, None] * np.eye(M)
@@ -113,7 +116,9 @@ def anderson_point(
     # x_e = x - Σ_l C_l u_l, C_l = Σ_{i<l} c_i: the weight of a difference in the iterates after it
     partial = np.zeros_like(weights)
     np.cumsum(weights[:, :-1], axis=1, out=partial[:, 1:])
-    C = xp.asarray(partial.T.astype(real))  # (M, columns)
+    slotted = np.empty_like(partial)
+    slotted[:, order] = partial  # back to the slots the differences sit in
+    C = xp.asarray(slotted.T.astype(real))  # (M, columns)
     if dx.shape[2] == 1:  # one column: matrix-vector products
         x_e = x - (C[:, 0] @ dx[:, :, 0])[:, None]
         ax_e = ax - (C[:, 0] @ da[:, :, 0])[:, None]
