@@ -18,7 +18,7 @@ branch depends on is tested for finiteness, so a solve always returns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from sparseinv.solvers._problem import Problem, gradient, measure, start_point
 from sparseinv.solvers._refine import refine as refine_columns
 from sparseinv.solvers._setup import Setup
 from sparseinv.solvers._state import Batch, Momentum, Record
+from sparseinv.solvers._trial import Work, fails_decrease, pattern, try_step
 
 Array = Any
 
@@ -139,101 +140,6 @@ def run_proximal_gradient(
     return _result(record, setup, solver, tol, warn)
 
 
-class _Work:
-    """Scratch blocks of one batch width, reused by every iteration."""
-
-    __slots__ = ("ay", "d", "da", "r", "sign", "v", "y")
-
-    def __init__(self, batch: Batch, xp: Any, real: Any, pattern: bool) -> None:
-        X, AX = batch.x, batch.ax
-        self.y, self.v, self.d = (xp.empty_like(X) for _ in range(3))
-        self.ay, self.r, self.da = (xp.empty_like(AX) for _ in range(3))
-        self.sign = xp.empty(X.shape, dtype=real) if pattern else None
-
-
-class _Trial(NamedTuple):
-    """z = prox(y - step·∇f(y)), A z and the reductions a step decides on, per column."""
-
-    z: Array
-    az: Array
-    dd: np.ndarray  # ‖z - y‖²
-    dm: np.ndarray | None  # Re⟨z - y, mom⟩ (the restart test)
-    fingerprint: np.ndarray | None  # ⟨sign z, probe⟩ (the pattern test)
-    ad2: np.ndarray  # ‖A(z - y)‖²
-    rda: np.ndarray  # Re⟨Ay - b, A(z - y)⟩
-    rr: np.ndarray | None  # ‖Ay - b‖²
-    value: np.ndarray  # penalty at z
-
-
-def _trial(
-    prob: Problem,
-    Y: Array,
-    AY: Array,
-    R: Array,
-    G: Array,
-    steps: np.ndarray,
-    *,
-    mom: Array | None,
-    probe: Array | None,
-    work: _Work | None,
-    with_rr: bool,
-) -> _Trial:
-    """One trial step of every column of ``prob``, its reductions taken together."""
-    space, xp = prob.space, prob.space.xp
-    scol = prob.col(steps)
-    V = xp.multiply(G, scol, out=None if work is None else work.v)
-    xp.subtract(Y, V, out=V)
-    Z = prob.pen.prox(V, scol)
-    if Z is V or getattr(Z, "base", None) is V:  # the next iteration overwrites V
-        Z = Z.copy()
-    AZ = prob.forward(Z)
-    D = xp.subtract(Z, Y, out=None if work is None else work.d)
-    DA = xp.subtract(AZ, AY, out=None if work is None else work.da)
-    model = [(D, D)]
-    if mom is not None:
-        model.append((D, mom))
-    if probe is not None:
-        sign = _pattern(xp, Z, None if work is None else work.sign)
-        model.append((sign, probe))
-    data = [(DA, DA), (R, DA)] + ([(R, R)] if with_rr else [])
-    md, dd_ = space.model.dots(model), space.data.dots(data)
-    return _Trial(
-        z=Z,
-        az=AZ,
-        dd=md[0],
-        dm=md[1] if mom is not None else None,
-        fingerprint=md[-1] if probe is not None else None,
-        ad2=dd_[0],
-        rda=dd_[1],
-        rr=dd_[2] if with_rr else None,
-        value=prob.pen.value(Z),
-    )
-
-
-def _pattern(xp: Any, X: Array, out: Array | None) -> Array:
-    """The sign pattern of ``X`` as a real block: signs if real, the support if complex."""
-    if X.dtype.kind == "c":
-        return xp.not_equal(X, 0, out=out) if out is not None else (X != 0).astype(X.real.dtype)
-    return xp.sign(X, out=out)
-
-
-def _failed(trial: _Trial, steps: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    """The sufficient-decrease test ½‖A d‖² ≤ ‖d‖²/(2 step) fails (d = z - y).
-
-    It passes where d = 0, where ‖A d‖² is rounding in Az - Ay, and where it is not
-    finite (left to the divergence test).
-    """
-    ad2, dd = trial.ad2, trial.dd
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        curvature = ad2 / dd
-        return (
-            (dd != 0.0)
-            & (ad2 > noise)
-            & ~(curvature * steps <= 1.0 + 1e-10)
-            & np.isfinite(curvature)
-        )
-
-
 class _Loop:
     """One proximal-gradient solve of the running columns (see :func:`run_proximal_gradient`)."""
 
@@ -304,7 +210,7 @@ class _Loop:
     # ------------------------------------------------------------------ bookkeeping
     def _resize(self) -> None:
         prob = self.prob
-        self.work = _Work(self.batch, prob.space.xp, prob.real, self.refine)
+        self.work = Work(self.batch, prob.space.xp, prob.real, self.refine)
         c = self.batch.n_columns
         self.all_columns = c == self.setup.op.column_matvec.size and bool(
             np.all(prob.columns == np.arange(c))
@@ -425,14 +331,14 @@ class _Loop:
         fingerprint = np.full(c, np.nan)
         optimality[on] = opt_ref
         if self.probe is not None:
-            signs = _pattern(prob.space.xp, refined.x, None)
+            signs = pattern(prob.space.xp, refined.x, None)
             fingerprint[on] = prob.space.model.dots([(signs, self.probe)])[0]
         if off.size:
             stepped, sub = batch.take(off), prob.take(off)
             opt_step, div_step, print_step = self._step(
                 stepped,
                 sub,
-                _Work(stepped, prob.space.xp, prob.real, self.refine),
+                Work(stepped, prob.space.xp, prob.real, self.refine),
                 None if evaluate is None else evaluate[off],
                 self.limit[off],
                 self.fingerprint[off],
@@ -448,7 +354,7 @@ class _Loop:
         self,
         batch: Batch,
         prob: Problem,
-        work: _Work,
+        work: Work,
         evaluate: np.ndarray | None,
         limit: np.ndarray,
         fingerprint: np.ndarray,
@@ -484,12 +390,14 @@ class _Loop:
             if grow.any():
                 steps[grow] *= _GROW
         mom = batch.mom if self.restart and moving is not None else None
-        trial = _trial(prob, Y, AY, R, G, steps, mom=mom, probe=self.probe, work=work, with_rr=True)
+        trial = try_step(
+            prob, Y, AY, R, G, steps, mom=mom, probe=self.probe, work=work, with_rr=True
+        )
         Z, AZ, dd, ad2, rda = trial.z, trial.az, trial.dd, trial.ad2, trial.rda
         dm, value, new_print = trial.dm, trial.value, trial.fingerprint
         failed = None
         if prob.adaptive:
-            bad = _failed(trial, steps, prob.noise)
+            bad = fails_decrease(trial, steps, prob.noise)
             if bad.any():
                 failed = bad
                 dd, ad2, rda, value = dd.copy(), ad2.copy(), rda.copy(), value.copy()
@@ -500,7 +408,7 @@ class _Loop:
                     with np.errstate(divide="ignore", invalid="ignore"):
                         steps[pending] = _SAFETY / (ad2[pending] / dd[pending])
                     sub = prob.take(pending)
-                    again = _trial(
+                    again = try_step(
                         sub,
                         Y[:, pending],
                         AY[:, pending],
@@ -519,7 +427,7 @@ class _Loop:
                         dm[pending] = again.dm
                     if new_print is not None:
                         new_print[pending] = again.fingerprint
-                    pending = pending[_failed(again, steps[pending], sub.noise)]
+                    pending = pending[fails_decrease(again, steps[pending], sub.noise)]
                     if pending.size == 0:
                         break
                 else:  # the step test keeps failing: give up on these columns
@@ -651,7 +559,7 @@ class _Loop:
         self.next_check[chosen] = np.minimum(self.next_check[chosen], it + 1)
         if fingerprint is not None:
             fingerprint = fingerprint.copy()
-            signs = _pattern(prob.space.xp, X_e[:, pick], None)
+            signs = pattern(prob.space.xp, X_e[:, pick], None)
             fingerprint[chosen] = prob.space.model.dots([(signs, self.probe)])[0]
         return fingerprint
 
