@@ -4,31 +4,50 @@ The phase transition of noiseless sparse recovery with an :math:`m \times n` Gau
 matrix and a :math:`k`-sparse vector is drawn in the plane
 :math:`(\delta, \rho) = (m/n, k/m)`; below the curve :math:`\rho_W(\delta)` basis
 pursuit recovers the vector with high probability, above it it fails.
+
+The recovery cases share the pieces here: :func:`path_recover` (continuation along a
+λ path, then least squares on the support; :func:`l1_recover` is it on L1), one
+trial and its success criterion (:func:`recovery_trial`, :data:`SUCCESS_TOL`), the
+success rate of a cell of trials (:func:`success_summary`) and the 50 % point.
 """
 
 from __future__ import annotations
 
 import math
+import time
 import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
+from sparseinv.metrics import relative_error
 from sparseinv.objective import lam_max
 from sparseinv.paths import lambda_path
-from sparseinv.penalties import L0
+from sparseinv.penalties import L0, Penalty
 from sparseinv.result import ConvergenceWarning
 from sparseinv.solvers import irls
 
 __all__ = [
+    "LAM_RATIOS",
+    "SUCCESS_TOL",
     "debias",
     "donoho_tanner",
     "fifty_percent",
     "irls_l0_recover",
     "l1_recover",
     "linear_fifty_percent",
+    "path_recover",
+    "recovery_trial",
+    "success_summary",
 ]
+
+#: a recovery succeeds when ‖x − x_true‖ / ‖x_true‖ is below this
+SUCCESS_TOL = 1e-3
+#: the default λ/λ_max path of :func:`path_recover` (and :func:`l1_recover`)
+LAM_RATIOS = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4)
 
 
 def donoho_tanner(delta: float) -> float:
@@ -115,11 +134,63 @@ def debias(A: NDArray, b: NDArray, x: NDArray) -> NDArray:
     return out
 
 
+def path_recover(
+    A: NDArray,
+    b: NDArray,
+    penalty: str | Penalty,
+    lam_top: float,
+    *,
+    lam_ratios: ArrayLike = LAM_RATIOS,
+    tol: float = 1e-10,
+    max_iter: int = 20_000,
+) -> tuple[NDArray, int]:
+    r"""Exact recovery by FISTA continuation along a λ path, then least squares on the support.
+
+    Parameters
+    ----------
+    A : ndarray
+        The ``(m, n)`` matrix.
+    b : ndarray
+        Noiseless data.
+    penalty : str or Penalty
+        The penalty of the path (:func:`sparseinv.lambda_path`: a name, or a penalty
+        whose type and groups are kept and whose λ is replaced).
+    lam_top : float
+        The λ the ratios multiply, :math:`\lambda_{\max}` of the penalty.
+    lam_ratios : array_like, optional
+        The path :math:`\lambda/\lambda_{\max}`, decreasing; the last sets the final
+        problem.
+    tol : float, default 1e-10
+        Relative duality gap of every solve.
+    max_iter : int, default 20000
+        Most FISTA iterations per solve.
+
+    Returns
+    -------
+    x : ndarray
+        The debiased solution.
+    n_applications : int
+        Operator applications of the whole path.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparseinv.problems import compressed_sensing
+    >>> p = compressed_sensing(40, 100, 5, rng=0)
+    >>> x, _ = path_recover(p.A, p.b, "l1", lam_max(p.A, p.b))
+    >>> bool(np.linalg.norm(x - p.x_true) < 1e-8)
+    True
+    """
+    lams = [lam_top * r for r in np.asarray(lam_ratios, float)]
+    path = lambda_path(A, b, penalty, lams, tol=tol, max_iter=max_iter)
+    return debias(A, b, path.results[-1].x), path.n_applications
+
+
 def l1_recover(
     A: NDArray,
     b: NDArray,
     *,
-    lam_ratios: ArrayLike = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4),
+    lam_ratios: ArrayLike = LAM_RATIOS,
     tol: float = 1e-10,
     max_iter: int = 20_000,
 ) -> tuple[NDArray, int]:
@@ -150,7 +221,7 @@ def l1_recover(
     -----
     Basis pursuit :math:`\min\|x\|_1` s.t. :math:`Ax = b` is the :math:`\lambda \to 0`
     limit of :math:`\tfrac12\|Ax-b\|^2 + \lambda\|x\|_1`. The path is solved with
-    :func:`sparseinv.lambda_path` (warm starts) down to
+    :func:`path_recover` (:func:`sparseinv.lambda_path`, warm starts) down to
     :math:`\lambda = 10^{-4}\lambda_{\max}`, whose support is that of the basis
     pursuit solution; the remaining :math:`O(\lambda)` shrinkage is removed by least
     squares on that support (:func:`debias`). When basis pursuit recovers
@@ -167,11 +238,9 @@ def l1_recover(
     >>> bool(np.linalg.norm(x - p.x_true) < 1e-8)
     True
     """
-    top = lam_max(A, b)
-    path = lambda_path(
-        A, b, "l1", [top * r for r in np.asarray(lam_ratios, float)], tol=tol, max_iter=max_iter
+    return path_recover(
+        A, b, "l1", lam_max(A, b), lam_ratios=lam_ratios, tol=tol, max_iter=max_iter
     )
-    return debias(A, b, path.results[-1].x), path.n_applications
 
 
 def irls_l0_recover(
@@ -233,6 +302,71 @@ def irls_l0_recover(
         warnings.simplefilter("ignore", ConvergenceWarning)
         res = irls(A, b, L0(lam), max_iter=max_iter, tol=tol, polish=False, cg_max_iter=cg_max_iter)
     return res.x, res.n_applications
+
+
+def recovery_trial(x_true: NDArray, recover: Callable[[], tuple[NDArray, int]]) -> dict[str, Any]:
+    """One recovery, timed, and whether it succeeded (relative error below :data:`SUCCESS_TOL`).
+
+    Parameters
+    ----------
+    x_true : ndarray
+        The vector to recover.
+    recover : callable
+        ``recover() -> (x, n_applications)``: the recovery to run (e.g. a
+        :func:`path_recover` or :func:`irls_l0_recover` on the problem's data).
+
+    Returns
+    -------
+    dict
+        ``success``, ``relative_error``, ``n_applications``, ``seconds``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparseinv.problems import compressed_sensing
+    >>> p = compressed_sensing(40, 100, 5, rng=0)
+    >>> recovery_trial(p.x_true, lambda: l1_recover(p.A, p.b))["success"]
+    True
+    """
+    start = time.perf_counter()
+    x, n_apps = recover()
+    err = relative_error(x_true, x)
+    return {
+        "success": bool(err < SUCCESS_TOL),
+        "relative_error": err,
+        "n_applications": n_apps,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def success_summary(chunk: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The success rate and costs of one cell of :func:`recovery_trial` results.
+
+    Parameters
+    ----------
+    chunk : sequence of dict
+        The trials of the cell.
+
+    Returns
+    -------
+    dict
+        ``trials``, ``successes``, ``rate``, ``median_applications``, ``mean_seconds``.
+
+    Examples
+    --------
+    >>> success_summary([{"success": True, "n_applications": 4, "seconds": 1.0},
+    ...                  {"success": False, "n_applications": 8, "seconds": 3.0}])["rate"]
+    0.5
+    """
+    trials = len(chunk)
+    wins = sum(r["success"] for r in chunk)
+    return {
+        "trials": trials,
+        "successes": wins,
+        "rate": wins / trials,
+        "median_applications": float(np.median([r["n_applications"] for r in chunk])),
+        "mean_seconds": float(np.mean([r["seconds"] for r in chunk])),
+    }
 
 
 def fifty_percent(values: ArrayLike, successes: ArrayLike, trials: ArrayLike) -> float:

@@ -88,7 +88,7 @@ def measure(
 ) -> np.ndarray:
     r"""Per-column optimality of the new iterate z = prox(y - step·G), with G = ∇f(y).
 
-    - ``"gap"`` (every convex penalty with a dual, :mod:`sparseinv._penalty_dual`):
+    - ``"gap"`` (every convex penalty with a dual, :mod:`sparseinv.penalties._dual`):
       the relative duality gap :math:`(F(z) - D(\theta)) / F(z)` at the best multiple
       θ of the residual :math:`R = Ay - b` at y (``G`` = AᴴR), projected first onto
       :math:`A_U^H\theta = 0` for unpenalized coefficients; a bound on

@@ -8,10 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from sparseinv import metrics, problems
+from sparseinv import problems
 from sparseinv.bench.cases._base import Case, seconds_since
-from sparseinv.bench.cases.phase_transition import SUCCESS_TOL, l1_trial
-from sparseinv.bench.phase import fifty_percent, irls_l0_recover, linear_fifty_percent
+from sparseinv.bench.cases.phase_transition import l1_trial
+from sparseinv.bench.phase import (
+    SUCCESS_TOL,
+    fifty_percent,
+    irls_l0_recover,
+    linear_fifty_percent,
+    recovery_trial,
+    success_summary,
+)
 from sparseinv.bench.report import CaseReport, Check, Table
 from sparseinv.bench.runner import Runner
 
@@ -39,15 +46,7 @@ def irls_l0_trial(*, n: int, m: int, k: int, seed: int) -> dict[str, Any]:
     True
     """
     p = problems.compressed_sensing(m, n, k, amplitudes="gaussian", rng=seed)
-    t0 = time.perf_counter()
-    x, n_apps = irls_l0_recover(p.A, p.b)
-    err = metrics.relative_error(p.x_true, x)
-    return {
-        "success": bool(err < SUCCESS_TOL),
-        "relative_error": err,
-        "n_applications": n_apps,
-        "seconds": time.perf_counter() - t0,
-    }
+    return recovery_trial(p.x_true, lambda: irls_l0_recover(p.A, p.b))
 
 
 def beyond_l1(config: Mapping[str, Any], runner: Runner) -> CaseReport:
@@ -94,19 +93,9 @@ def beyond_l1(config: Mapping[str, Any], runner: Runner) -> CaseReport:
         results = runner.map(fn, tasks, label=name)
         wins = []
         for i, k in enumerate(ks):
-            chunk = results[i * trials : (i + 1) * trials]
-            wins.append(sum(r["success"] for r in chunk))
-            rows.append(
-                {
-                    "method": name,
-                    "k": k,
-                    "trials": trials,
-                    "successes": wins[-1],
-                    "rate": wins[-1] / trials,
-                    "median_applications": float(np.median([r["n_applications"] for r in chunk])),
-                    "mean_seconds": float(np.mean([r["seconds"] for r in chunk])),
-                }
-            )
+            cell = success_summary(results[i * trials : (i + 1) * trials])
+            wins.append(cell["successes"])
+            rows.append({"method": name, "k": k} | cell)
         k50[name] = (
             fifty_percent(ks, wins, [trials] * len(ks)),
             linear_fifty_percent(ks, np.array(wins) / trials),

@@ -19,13 +19,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sparseinv.bench.cases._base import Case
-from sparseinv.bench.phase import debias, fifty_percent, l1_recover, linear_fifty_percent
+from sparseinv.bench.phase import (
+    SUCCESS_TOL,
+    fifty_percent,
+    l1_recover,
+    linear_fifty_percent,
+    path_recover,
+    recovery_trial,
+    success_summary,
+)
 from sparseinv.bench.report import CaseReport, Check, Table
 from sparseinv.bench.runner import Runner
 from sparseinv.groups import Groups
-from sparseinv.metrics import relative_error
 from sparseinv.objective import lam_max
-from sparseinv.paths import lambda_path
 from sparseinv.penalties import L21
 
 __all__ = [
@@ -40,10 +46,6 @@ __all__ = [
 
 #: the two recoveries, by the name the tables use
 METHODS = ("L21 (group basis pursuit)", "L1 (basis pursuit)")
-#: a trial succeeds when ‖x − x_true‖ / ‖x_true‖ is below this (as in the other cases)
-SUCCESS_TOL = 1e-3
-#: the λ/λ_max path of both recoveries (that of :func:`~sparseinv.bench.phase.l1_recover`)
-LAM_RATIOS = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4)
 
 
 def group_recover(
@@ -80,28 +82,23 @@ def group_recover(
     -----
     Group basis pursuit :math:`\min\sum_g\|x_g\|_2` s.t. :math:`Ax = b` is the
     :math:`\lambda \to 0` limit of :math:`\tfrac12\|Ax-b\|^2 + \lambda\sum_g\|x_g\|_2`,
-    solved along :data:`LAM_RATIOS` from :math:`\lambda_{\max} = \max_g\|A_g^Tb\|_2`
-    with warm starts; the remaining :math:`O(\lambda)` shrinkage is removed by least
-    squares on the support (:func:`~sparseinv.bench.phase.debias`), exactly as for
-    basis pursuit in :func:`~sparseinv.bench.phase.l1_recover`.
+    solved along :data:`~sparseinv.bench.phase.LAM_RATIOS` from
+    :math:`\lambda_{\max} = \max_g\|A_g^Tb\|_2` with warm starts; the remaining
+    :math:`O(\lambda)` shrinkage is removed by least squares on the support
+    (:func:`~sparseinv.bench.phase.debias`): the recipe of basis pursuit in
+    :func:`~sparseinv.bench.phase.l1_recover`, both by
+    :func:`~sparseinv.bench.phase.path_recover`.
 
     Examples
     --------
+    >>> from sparseinv.metrics import relative_error
     >>> p = block_problem(n=64, block=4, n_active=2, m=30, seed=0)
     >>> x, _ = group_recover(p["A"], p["b"], p["groups"])
     >>> bool(relative_error(p["x_true"], x) < 1e-8)
     True
     """
     top = float(np.max(lam_max(A, b, groups, penalty="l21")))
-    path = lambda_path(
-        A,
-        b,
-        L21(1.0, groups=groups),
-        [top * ratio for ratio in LAM_RATIOS],
-        tol=tol,
-        max_iter=max_iter,
-    )
-    return debias(A, b, path.results[-1].x), path.n_applications
+    return path_recover(A, b, L21(1.0, groups=groups), top, tol=tol, max_iter=max_iter)
 
 
 def block_problem(*, n: int, block: int, n_active: int, m: int, seed: int) -> dict[str, Any]:
@@ -160,20 +157,11 @@ def block_trial(
     True
     """
     p = block_problem(n=n, block=block, n_active=n_active, m=m, seed=seed)
-    start = time.perf_counter()
     if method == METHODS[0]:
-        x, n_apps = group_recover(p["A"], p["b"], p["groups"])
-    elif method == METHODS[1]:
-        x, n_apps = l1_recover(p["A"], p["b"])
-    else:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
-    err = relative_error(p["x_true"], x)
-    return {
-        "success": bool(err < SUCCESS_TOL),
-        "relative_error": err,
-        "n_applications": n_apps,
-        "seconds": time.perf_counter() - start,
-    }
+        return recovery_trial(p["x_true"], lambda: group_recover(p["A"], p["b"], p["groups"]))
+    if method == METHODS[1]:
+        return recovery_trial(p["x_true"], lambda: l1_recover(p["A"], p["b"]))
+    raise ValueError(f"method must be one of {METHODS}; got {method!r}")
 
 
 def block_sparsity(config: Mapping[str, Any], runner: Runner) -> CaseReport:
@@ -221,19 +209,9 @@ def block_sparsity(config: Mapping[str, Any], runner: Runner) -> CaseReport:
         results = runner.map(block_trial, tasks, label=method)
         wins = []
         for i, m in enumerate(ms):
-            chunk = results[i * trials : (i + 1) * trials]
-            wins.append(sum(r["success"] for r in chunk))
-            rows.append(
-                {
-                    "method": method,
-                    "m": m,
-                    "trials": trials,
-                    "successes": wins[-1],
-                    "rate": wins[-1] / trials,
-                    "median_applications": float(np.median([r["n_applications"] for r in chunk])),
-                    "mean_seconds": float(np.mean([r["seconds"] for r in chunk])),
-                }
-            )
+            cell = success_summary(results[i * trials : (i + 1) * trials])
+            wins.append(cell["successes"])
+            rows.append({"method": method, "m": m} | cell)
         # success rises with m: the fits of a falling rate, in −m
         m50[method] = (
             -fifty_percent([-m for m in ms], wins, [trials] * len(ms)),

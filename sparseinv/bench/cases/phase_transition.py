@@ -8,21 +8,21 @@ from typing import Any
 
 import numpy as np
 
-from sparseinv import metrics, problems
+from sparseinv import problems
 from sparseinv.bench.cases._base import Case, seconds_since
 from sparseinv.bench.phase import (
+    SUCCESS_TOL,
     donoho_tanner,
     fifty_percent,
     l1_recover,
     linear_fifty_percent,
+    recovery_trial,
+    success_summary,
 )
 from sparseinv.bench.report import CaseReport, Check, Table
 from sparseinv.bench.runner import Runner
 
 __all__ = ["CASE", "SUCCESS_TOL", "diagram_column", "l1_trial", "phase_transition"]
-
-#: a trial succeeds when ‖x − x_true‖ / ‖x_true‖ is below this
-SUCCESS_TOL = 1e-3
 
 
 def l1_trial(*, n: int, m: int, k: int, seed: int, amplitudes: str = "sign") -> dict[str, Any]:
@@ -48,15 +48,7 @@ def l1_trial(*, n: int, m: int, k: int, seed: int, amplitudes: str = "sign") -> 
     True
     """
     p = problems.compressed_sensing(m, n, k, amplitudes=amplitudes, rng=seed)
-    t0 = time.perf_counter()
-    x, n_apps = l1_recover(p.A, p.b)
-    err = metrics.relative_error(p.x_true, x)
-    return {
-        "success": bool(err < SUCCESS_TOL),
-        "relative_error": err,
-        "n_applications": n_apps,
-        "seconds": time.perf_counter() - t0,
-    }
+    return recovery_trial(p.x_true, lambda: l1_recover(p.A, p.b))
 
 
 def diagram_column(
@@ -146,22 +138,9 @@ def phase_transition(config: Mapping[str, Any], runner: Runner) -> CaseReport:
     results = runner.map(l1_trial, tasks, label="phase transition")
     rows, curves, checks = [], {}, []
     for i, (delta, m, k) in enumerate(cells):
-        chunk = results[i * trials : (i + 1) * trials]
-        wins = sum(r["success"] for r in chunk)
-        rows.append(
-            {
-                "delta": delta,
-                "m": m,
-                "k": k,
-                "rho": k / m,
-                "trials": trials,
-                "successes": wins,
-                "rate": wins / trials,
-                "median_applications": float(np.median([r["n_applications"] for r in chunk])),
-                "mean_seconds": float(np.mean([r["seconds"] for r in chunk])),
-            }
-        )
-        curves.setdefault(delta, []).append((k / m, wins, trials))
+        cell = success_summary(results[i * trials : (i + 1) * trials])
+        rows.append({"delta": delta, "m": m, "k": k, "rho": k / m} | cell)
+        curves.setdefault(delta, []).append((k / m, cell["successes"], trials))
     transition = []
     for delta, curve in curves.items():
         rho, wins, tr = (np.array(v, dtype=float) for v in zip(*curve, strict=True))

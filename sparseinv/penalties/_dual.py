@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from sparseinv.penalties._arrays import abs2, host
+
 Array = Any
 
 
@@ -121,8 +123,8 @@ def dual_value(pen: Any, b: Array, residual: Array, gradient: Array) -> np.ndarr
     grouped = pen.kind == "l21"
     if grouped:
         C = xp.clip(C, pen.lower, pen.upper) if pen.lower is not None else C
-        nu = xp.sqrt(space.model.group_sum(_abs2(C), pen.groups))  # (G, c), on every process
-        ratio = _host(_group_ratio(pen, nu))
+        nu = xp.sqrt(space.model.group_sum(abs2(C), pen.groups))  # (G, c), on every process
+        ratio = host(_group_ratio(pen, nu))
     else:
         ratio = _ratio(pen, C)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -131,7 +133,7 @@ def dual_value(pen: Any, b: Array, residual: Array, gradient: Array) -> np.ndarr
     s = np.clip(s_ls, 0.0, s_hi)
     if not pen.finite_conjugate:
         return s * beta - 0.5 * s * s * rr  # h* = 0 on the feasible scales
-    q = _host((nu * nu * pen.inv_ridge).sum(axis=0)) if grouped else _ridge_curvature(pen, C)
+    q = host((nu * nu * pen.inv_ridge).sum(axis=0)) if grouped else _ridge_curvature(pen, C)
     with np.errstate(divide="ignore", invalid="ignore"):
         total = rr + q
         s_ridge = np.where(total > 0, beta / np.where(total > 0, total, 1.0), 0.0)
@@ -166,7 +168,7 @@ def _group_ratio(pen: Any, nu: Array) -> Array:
 
 def _ridge_curvature(pen: Any, C: Array) -> np.ndarray:
     """Σ |c_i|²/μ_i over the coefficients with a ridge."""
-    return pen.space.model.sum(_abs2(C) * pen.inv_ridge)
+    return pen.space.model.sum(abs2(C) * pen.inv_ridge)
 
 
 def _conjugates(pen: Any, C: Array, scales: np.ndarray) -> np.ndarray:
@@ -203,21 +205,11 @@ def _group_conjugates(pen: Any, nu: Array, scales: np.ndarray) -> np.ndarray:
     out = []
     for s in scales:
         excess = xp.maximum(nu * xp.asarray(s.reshape(1, -1).astype(pen.real)) - pen.lam, 0)
-        out.append(_host((0.5 * pen.inv_ridge * excess * excess).sum(axis=0)))
+        out.append(host((0.5 * pen.inv_ridge * excess * excess).sum(axis=0)))
     return np.stack(out)
 
 
 # ---------------------------------------------------------------------------- helpers
-def _abs2(x: Array) -> Array:
-    if x.dtype.kind == "c":
-        return x.real * x.real + x.imag * x.imag
-    return x * x
-
-
-def _host(values: Any) -> np.ndarray:
-    return np.asarray(values.get() if hasattr(values, "get") else values, dtype=np.float64)
-
-
 def _as_array(xp: Any, value: Any, real: Any) -> Array:
     return xp.asarray(value, dtype=real).reshape(-1, 1) if np.ndim(value) == 0 else value
 

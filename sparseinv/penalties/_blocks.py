@@ -1,11 +1,13 @@
 r"""Penalties on ``(rows, columns)`` blocks: what the solver loops call.
 
-:func:`bind_parts` turns a user-facing :class:`~sparseinv.Penalty` into a
-:class:`BoundPenalty` for one problem: the λ of its sparse part (L0, L1 or L21) and
-of its ridge part (L2) as blocks on the problem's device and real dtype, its bounds
-(with the coefficients of λ = ∞ folded in as the box :math:`[0, 0]`), its groups
-(:class:`GroupIndex`, whose sums go through the model's reducer so that a group may
-cross MPI ranks) and what its dual needs (:mod:`sparseinv._penalty_dual`).
+:class:`BoundPenalty` is a user-facing :class:`~sparseinv.Penalty` bound to one
+problem (by :func:`~sparseinv.penalties._binding.bind_parts`): the λ of its sparse
+part (L0, L1 or L21) and of its ridge part (L2) as blocks on the problem's device
+and real dtype, its bounds (with the coefficients of λ = ∞ folded in as the box
+:math:`[0, 0]`), its groups (:class:`GroupIndex`, whose sums go through the model's
+reducer so that a group may cross MPI ranks) and what its dual needs
+(:mod:`sparseinv.penalties._dual`). It holds the value, prox, IRLS weights,
+optimality measures and dual value on those blocks.
 
 Every method takes and returns blocks; a float λ stays a float (no broadcast
 array), and every array made here has the real or complex dtype of the iterates,
@@ -19,27 +21,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from sparseinv import _penalty_dual
-from sparseinv.backend import Space
+from sparseinv.penalties import _dual
+from sparseinv.penalties._arrays import abs2, host, soft
+
+__all__ = ["BoundPenalty", "GroupIndex"]
 
 Array = Any
 Coef = Any  # a float or a block broadcasting against (rows, columns)
-
-
-def abs2(x: Array) -> Array:
-    """|x|² without a square root (complex-safe), in the real dtype of ``x``."""
-    if x.dtype.kind == "c":
-        return x.real * x.real + x.imag * x.imag
-    return x * x
-
-
-def soft(v: Array, thresh: Coef, xp: Any) -> Array:
-    """Soft threshold, complex-safe: ``v · max(|v| - t, 0)/|v|`` keeps the phase."""
-    if v.dtype.kind != "c":
-        return v - xp.clip(v, -thresh, thresh)
-    mag = xp.abs(v)
-    tiny = np.finfo(mag.dtype).tiny
-    return v * (xp.maximum(mag - thresh, 0) / xp.maximum(mag, tiny))
 
 
 class GroupIndex:
@@ -259,9 +247,9 @@ class BoundPenalty:
         elif kind == "l21":
             norms = xp.sqrt(model.group_sum(abs2(x), self.groups))
             out = (
-                _host((lam * norms).sum(axis=0))
+                host((lam * norms).sum(axis=0))
                 if not isinstance(lam, float)
-                else (lam * _host(norms.sum(axis=0)))
+                else (lam * host(norms.sum(axis=0)))
             )
         ridge = self.ridge
         if not (isinstance(ridge, float) and ridge == 0.0):
@@ -496,172 +484,12 @@ class BoundPenalty:
         point is :math:`\theta = -s\,(Ay - b)`), projected by the solver onto the
         constraints of the unpenalized coefficients when there are any.
         """
-        return _penalty_dual.dual_value(self, b, residual, gradient)
+        return _dual.dual_value(self, b, residual, gradient)
 
 
 def _is_zero(value: Any) -> bool:
     return isinstance(value, float) and value == 0.0
 
 
-def _host(values: Array) -> np.ndarray:
-    return np.asarray(values.get() if hasattr(values, "get") else values, dtype=np.float64)
-
-
 def _column(xp: Any, values: np.ndarray, real: Any) -> Array:
     return xp.asarray(np.asarray(values, dtype=real).reshape(1, -1))
-
-
-# ---------------------------------------------------------------------------- binding
-def bind_parts(
-    penalty: Any,
-    space: Space,
-    n_features: int,
-    n_columns: int,
-    *,
-    batched: bool,
-    dtype: Any,
-    rows: slice | None = None,
-    layout: Any = None,
-) -> BoundPenalty:
-    """The :class:`BoundPenalty` of ``penalty`` on an ``(n_features, n_columns)`` problem."""
-    from sparseinv.groups import Groups
-
-    xp = space.xp
-    dtype = np.dtype(dtype)
-    real = np.empty(0, dtype=dtype).real.dtype
-    n, k = n_features, n_columns
-    if penalty.couples_columns and batched and k > 1:
-        raise ValueError(
-            f"{penalty!r} couples the columns of b (one problem): bind penalty.vectorized(n, k) "
-            "to vec(X), as the solvers do"
-        )
-    sparse, ridge_part, bounds = penalty.parts()
-    kind = None if sparse is None else sparse.name
-    n_local = n if rows is None else rows.stop - rows.start
-    opts = {"batched": batched, "real": real, "rows": rows, "layout": layout}
-    groups = None
-    lam: Coef = 0.0
-    fixed_parts = []
-    if kind in ("l0", "l1"):
-        lam = sparse.local_coef(space, n, k, **opts)
-    elif kind == "l21":
-        grp = sparse.groups if sparse.groups is not None else Groups.from_sizes(np.ones(n, int))
-        membership = grp.membership if rows is None else grp.membership[rows]
-        groups = GroupIndex(membership, grp.n_groups, xp, real)
-        host = sparse.group_lam(grp.n_groups, k, batched=batched)
-        lam = host if isinstance(host, float) else xp.asarray(host, dtype=real)
-    lam, fixed_sparse = _split_infinite(xp, lam)
-    if fixed_sparse is not None:
-        fixed_parts.append(fixed_sparse if groups is None else groups.expand(fixed_sparse))
-    ridge: Coef = 0.0
-    ridge_group: Coef = 0.0
-    if ridge_part is not None:
-        ridge = ridge_part.local_coef(space, n, k, **opts)
-        ridge, fixed_ridge = _split_infinite(xp, ridge)
-        if fixed_ridge is not None:
-            fixed_parts.append(fixed_ridge)
-        if kind == "l21":
-            ridge_group, _ = _split_infinite(
-                xp, _group_level(ridge_part, grp, k, batched, xp, real)
-            )
-    fixed = None
-    for part in fixed_parts:
-        part = xp.broadcast_to(part, (n_local, part.shape[1]))
-        fixed = part if fixed is None else fixed | part
-    complex_ = dtype.kind == "c"
-    if bounds is not None and complex_:
-        raise TypeError(
-            f"bounds need real coefficients; got {penalty!r} with complex data (dtype {dtype})"
-        )
-    lower = upper = None
-    if bounds is not None:
-        lower, upper = _local_box(xp, bounds, rows, real)
-    if fixed is not None and not space.agree(bool(xp.any(fixed))):
-        fixed = None  # no λ = inf anywhere: nothing is forced
-    if fixed is not None and not complex_:
-        if lower is not None:
-            excluded = fixed & ((lower > 0) | (upper < 0))
-            if space.agree(bool(xp.any(excluded))):
-                raise ValueError(
-                    f"lam is inf (forcing 0) where the bounds exclude 0 in {penalty!r}: "
-                    "no coefficient is feasible there"
-                )
-        zero = xp.asarray(0.0, dtype=real)
-        base_lo = -np.inf if lower is None else lower
-        base_hi = np.inf if upper is None else upper
-        lower = xp.where(fixed, zero, xp.asarray(base_lo, dtype=real))
-        upper = xp.where(fixed, zero, xp.asarray(base_hi, dtype=real))
-    zero_ok = None if lower is None else (lower <= 0) & (upper >= 0)
-    cone = lower is not None and _sign_bounds(xp, lower, upper, space)
-    pen = BoundPenalty(
-        penalty=penalty,
-        space=space,
-        kind=kind,
-        lam=lam,
-        ridge=ridge,
-        ridge_group=ridge_group,
-        lower=lower,
-        upper=upper,
-        fixed=fixed,
-        groups=groups,
-        user_box=bounds is not None,
-        cone=cone,
-        zero_ok=zero_ok,
-        real=real,
-        row_offset=0 if rows is None else int(rows.start),
-        n_global=n,
-    )
-    _penalty_dual.prepare(pen, n_local, k)
-    return pen
-
-
-def _split_infinite(xp: Any, coef: Coef) -> tuple[Coef, Array | None]:
-    """λ with 0 where it is ∞, and the mask of those coefficients.
-
-    The mask is None only for a finite float λ, the same on every process, so that
-    every process takes the same branches (and collective calls) afterwards.
-    """
-    if isinstance(coef, float):
-        if coef == np.inf:
-            return 0.0, xp.ones((1, 1), dtype=bool)
-        return coef, None
-    inf = xp.isinf(coef)
-    return xp.where(inf, 0, coef), inf
-
-
-def _group_level(ridge: Any, grp: Any, k: int, batched: bool, xp: Any, real: Any) -> Coef:
-    """The L2 part's λ on each group of an L21 part (it is constant on each group)."""
-    coef = ridge.lam_block(grp.n_features, k, batched=batched)
-    if isinstance(coef, float):
-        return coef
-    if coef.shape[0] > 1:
-        coef = coef[grp.indices[grp.offsets[:-1]]]  # the first coefficient of each group
-    return xp.asarray(coef, dtype=real)
-
-
-def _local_box(xp: Any, bounds: Any, rows: slice | None, real: Any) -> tuple[Array, Array]:
-    """This process's ``(rows, 1)`` bounds in the dtype of the solve, rounded inwards.
-
-    A float32 solve rounds a bound to the nearest float32, which may lie outside
-    the box (float32(-0.3) < -0.3): the result would then break the bounds the
-    user gave. Each bound is moved to the nearest value of the dtype inside the
-    box, except where that empties an interval (l = u between two float32s).
-    """
-    lower, upper = (
-        np.asarray(side if isinstance(side, float) or rows is None else side[rows], float)
-        for side in bounds
-    )
-    lower, upper = lower.reshape(-1, 1), upper.reshape(-1, 1)
-    lo, hi = lower.astype(real), upper.astype(real)
-    inf = np.asarray(np.inf, dtype=real)
-    lo_in = np.where(lo < lower, np.nextafter(lo, inf), lo)
-    hi_in = np.where(hi > upper, np.nextafter(hi, -inf), hi)
-    empty = lo_in > hi_in
-    lo, hi = np.where(empty, lo, lo_in), np.where(empty, hi, hi_in)
-    return xp.asarray(lo, dtype=real), xp.asarray(hi, dtype=real)
-
-
-def _sign_bounds(xp: Any, lower: Array, upper: Array, space: Space) -> bool:
-    """Whether every bound is 0 or infinite with 0 inside: the box is a cone."""
-    ok = ((lower == 0) | (lower == -np.inf)) & ((upper == 0) | (upper == np.inf))
-    return not space.agree(not bool(xp.all(ok)))
