@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sparseinv._validation import _describe as describe
-from sparseinv._validation import check_positive_number, check_rng
+from sparseinv._validation import check_flag, check_positive_number, check_rng
 from sparseinv.backend import Reducer, array_module
 
 __all__ = ["ColumnBatch", "CountingOperator", "LipschitzEstimate", "as_operator", "lipschitz"]
@@ -30,7 +30,10 @@ class ColumnBatch:
     flattened in C order, column ``j`` of the data depending on column ``j`` of the
     model only. Wrapped in a ``ColumnBatch``, such an operator takes a data block
     ``B`` of shape ``(m, k)`` in the solvers, and a batch of ``k`` traces costs one
-    vectorized application instead of ``k``.
+    vectorized application instead of ``k``. With ``columns_first=True`` the
+    operator acts on the transposed layout, a ``(k, n)`` model in C order (each
+    column contiguous), as built with the column axis first:
+    ``Convolve1D(dims=(k, nt), axis=1)``, ``FFT2D(dims=(k, nx, nt), axes=(1, 2))``.
 
     Parameters
     ----------
@@ -44,6 +47,12 @@ class ColumnBatch:
         ``(m·c, n·c)`` for ``c = len(columns)``: e.g.
         ``lambda cols: Convolve1D((nt, len(cols)), h=wavelet, axis=0)`` when every
         column sees the same operator. With it, the work follows the running columns.
+    columns_first : bool, optional
+        The operator acts on a ``(k, n)`` model and gives ``(k, m)`` data (in C
+        order): the column index is the first axis of its ``dims``, not the last.
+        Transforms along contiguous axes are often faster (a 2-D FFT of 16 gathers
+        of 64×128 over ``(k, nx, nt)`` took about half the time of one over
+        ``(nx, nt, k)``); each application then transposes its input and output.
 
     Attributes
     ----------
@@ -78,10 +87,13 @@ class ColumnBatch:
     [[1.0, 0.0, -1.0], [2.0, 0.0, -2.0]]
     """
 
-    __slots__ = ("dtype", "n_columns", "operator", "resize", "shape")
+    __slots__ = ("columns_first", "dtype", "n_columns", "operator", "resize", "shape")
 
-    def __init__(self, operator: Any, *, n_columns: int, resize: Any = None) -> None:
+    def __init__(
+        self, operator: Any, *, n_columns: int, resize: Any = None, columns_first: bool = False
+    ) -> None:
         k = check_positive_number(n_columns, "n_columns", integer=True)
+        columns_first = check_flag(columns_first, "columns_first")
         shape = getattr(operator, "shape", None)
         if shape is None or len(shape) != 2 or not hasattr(operator, "matvec"):
             raise TypeError(
@@ -102,6 +114,7 @@ class ColumnBatch:
         self.shape = (m_all // k, n_all // k)
         self.dtype = np.dtype(operator.dtype)
         self.resize = resize
+        self.columns_first = columns_first
 
     def restricted(self, columns: np.ndarray) -> Any:
         """The operator on ``columns`` only, built by ``resize`` and checked.
@@ -134,6 +147,7 @@ class ColumnBatch:
 
 
 _MAX_RESTRICTIONS = 32  # restrictions of a ColumnBatch kept by one solve
+_MAX_LOOKUPS = 1024  # column sets remembered as served by one of them
 
 
 class CountingOperator:
@@ -181,6 +195,7 @@ class CountingOperator:
         "_column_batch",
         "_copy",
         "_forward",
+        "_lookups",
         "batch",
         "column_matvec",
         "column_rmatvec",
@@ -309,15 +324,27 @@ class CountingOperator:
         self.batch = batch.n_columns
         self._column_batch = batch
         self._batches = {}
+        self._lookups: dict[bytes, tuple] = {}  # column sets served by a wider entry
         every = np.arange(batch.n_columns, dtype=np.intp)
         # keyed by the bytes of its columns, as _batch_for looks them up: a call on all
         # the columns (the common case) is then one dict lookup
         self._batches[every.tobytes()] = self._batch_entry(every, batch.operator)
 
-    def _batch_entry(self, cover: np.ndarray, op: Any) -> tuple[np.ndarray, Any, Any, bool]:
-        """(columns covered, forward, adjoint, copy) of the batch restricted to ``cover``."""
+    def _batch_entry(self, cover: np.ndarray, op: Any) -> tuple:
+        """(columns covered, forward, adjoint, copy, mask of the columns covered) on ``cover``."""
         m, n = self.shape
         c = len(cover)
+        if self._column_batch.columns_first:
+            # the operator's layout is (c, n): transposed in, transposed back out
+            def forward(X: Array) -> Array:
+                xp = array_module(X)
+                return xp.ascontiguousarray(op.matvec(X.T.reshape(-1)).reshape(c, m).T)
+
+            def adjoint(R: Array) -> Array:
+                xp = array_module(R)
+                return xp.ascontiguousarray(op.rmatvec(R.T.reshape(-1)).reshape(c, n).T)
+
+            return self._registered((cover, forward, adjoint, False))  # fresh transposes
 
         def forward(X: Array) -> Array:
             return op.matvec(X.reshape(-1)).reshape(m, c)
@@ -325,9 +352,15 @@ class CountingOperator:
         def adjoint(R: Array) -> Array:
             return op.rmatvec(R.reshape(-1)).reshape(n, c)
 
-        return cover, forward, adjoint, not _fresh_outputs(op)
+        return self._registered((cover, forward, adjoint, not _fresh_outputs(op)))
 
-    def _batch_for(self, columns: np.ndarray) -> tuple[np.ndarray, Any, Any, bool]:
+    def _registered(self, entry: tuple[np.ndarray, Any, Any, bool]) -> tuple:
+        """``entry`` and the mask over the batch's columns of those it covers."""
+        mask = np.zeros(self._column_batch.n_columns, dtype=bool)
+        mask[entry[0]] = True
+        return (*entry, mask)
+
+    def _batch_for(self, columns: np.ndarray) -> tuple:
         """The narrowest known restriction of the batch covering ``columns``.
 
         With ``resize``, a restriction is built on ``columns`` themselves when the
@@ -339,19 +372,24 @@ class CountingOperator:
         if batch.resize is None:  # one operator, of the whole width
             return next(iter(self._batches.values()))
         key = columns.tobytes()
-        entry = self._batches.get(key)
+        entry = self._batches.get(key) or self._lookups.get(key)
         if entry is not None:
             return entry
         best = min(
-            (e for e in self._batches.values() if np.isin(columns, e[0]).all()),
+            (e for e in self._batches.values() if e[4][columns].all()),
             key=lambda e: len(e[0]),
         )
         if 2 * len(columns) > len(best[0]):
+            # a refinement asks for ever new subsets of the running columns: remember them
+            if len(self._lookups) >= _MAX_LOOKUPS:
+                self._lookups.clear()
+            self._lookups[key] = best
             return best
         if len(self._batches) > _MAX_RESTRICTIONS:  # forget the oldest, never the whole batch
             del self._batches[list(self._batches)[1]]  # the first entry is the whole batch
         entry = self._batch_entry(columns, batch.restricted(columns))
         self._batches[key] = entry
+        self._lookups.clear()  # a narrower cover may now serve them
         return entry
 
     # ------------------------------------------------------------------ blocks
@@ -409,7 +447,7 @@ class CountingOperator:
     def _apply_batch(self, forward: bool, X: Array, columns: Any, n_in: int) -> Array:
         k = self._column_batch.n_columns
         columns = np.arange(k) if columns is None else np.asarray(columns, dtype=np.intp)
-        cover, fwd, adj, copy = self._batch_for(columns)
+        cover, fwd, adj, copy, _ = self._batch_for(columns)
         fn = fwd if forward else adj
         if len(columns) == len(cover):
             out = fn(X)
