@@ -11,7 +11,8 @@ columns that violate the optimality conditions most, by the score :math:`(\lambd
 - |a_i^H r|) / (\lambda_i\|a_i\|)` (smallest first); its size is :data:`_MIN_SIZE`
 or twice the support, and doubles after an outer iteration that did not cut the full
 gap by :data:`_INNER_FRACTION`, so in the worst case the last subproblem is the full
-one (the last of :data:`_MAX_OUTER` always is). Each subproblem's adaptive step
+one (the last of :data:`_MAX_OUTER` always is, and so is any set of half the columns
+or more). Each subproblem's adaptive step
 starts from the last one's (no new power iteration); a subproblem that diverges ends
 the solve as diverged. Each inner solve is asked for a relative gap
 :data:`_INNER_FRACTION` times the full gap it starts from, as celer does, or for
@@ -109,7 +110,9 @@ def solve(
         size = min(n, max(size, 2 * int(np.count_nonzero(support))))
         if stalled:
             size = min(n, 2 * size)
-        if outer == _MAX_OUTER - 1:  # the last try is the full problem, solved to tol
+        if outer == _MAX_OUTER - 1 or 2 * size >= n:
+            # the last try, or a set of half the columns or more, is the full problem:
+            # solving a subproblem nearly as large first only adds work
             size = n
         with np.errstate(divide="ignore", invalid="ignore"):
             score = (lam - np.abs(correlation)) / (lam * col_norms)
