@@ -99,7 +99,6 @@ class _Layout:
         rank = comm.rank
         self.start = 0 if self.replicated else sum(s[0] for s in self.local_shapes[:rank])
         self.stop = self.start + self.local_shapes[rank][0]
-        self._templates: dict[tuple[str, Any], Any] = {}
 
     @property
     def rows(self) -> slice | None:
@@ -109,36 +108,18 @@ class _Layout:
         return Reducer(xp) if self.replicated else MPIReducer(xp, self.comm)
 
     def wrap(self, local: Array) -> Any:
-        """A DistributedArray of this layout around a local vector (no copy).
-
-        The first call per engine and dtype builds it (its constructor checks the layout
-        with a collective); later calls copy that array's attributes and swap in the
-        local vector, so an application of the operator adds no collective of ours.
-        """
-        import copy
-
+        """A DistributedArray of this layout around a local vector (no copy)."""
         from pylops_mpi import DistributedArray
 
-        engine = "cupy" if array_module(local) is not np else "numpy"
-        key = (engine, local.dtype)
-        template = self._templates.get(key)
-        if template is not None and local.shape == (self.stop - self.start,):
-            arr = copy.copy(template)
-            arr._local_array = local
-            return arr
-        arr = DistributedArray(
+        return DistributedArray(
             self.size,
             base_comm=self.comm,
             partition=self.partition,
             local_shapes=self.local_shapes,
             local_array=local,
-            engine=engine,
+            engine="cupy" if array_module(local) is not np else "numpy",
             dtype=local.dtype,
         )
-        if getattr(arr, "_local_array", None) is local:  # the attribute pylops-mpi reads
-            self._templates[key] = template = copy.copy(arr)
-            template._local_array = None  # holds the layout, not the caller's data
-        return arr
 
     def same_as(self, arr: Any) -> bool:
         """Whether a DistributedArray has this layout (every rank computes the same answer)."""

@@ -12,13 +12,12 @@ columns that violate the optimality conditions most, by the score :math:`(\lambd
 or twice the support, and doubles after an outer iteration that did not cut the full
 gap by :data:`_INNER_FRACTION`, so in the worst case the last subproblem is the full
 one (the last of :data:`_MAX_OUTER` always is, and so is any set of half the columns
-or more). Each subproblem's adaptive step
-starts from the last one's (no new power iteration); a subproblem that diverges ends
-the solve as diverged. Each inner solve is asked for a relative gap
-:data:`_INNER_FRACTION` times the full gap it starts from, as celer does, or for
-``tol`` itself once no coefficient outside W violates its optimality condition
-:math:`|a_i^H r| \le \lambda_i` (then the subproblem's dual point is feasible for
-the full problem and its gap is the full gap).
+or more). Each subproblem's adaptive step starts from the last one's (no new power
+iteration); a subproblem that diverges ends the solve as diverged. Each inner solve
+is asked for a relative gap :data:`_INNER_FRACTION` times the full gap it starts
+from, as celer does, or for ``tol`` itself once no coefficient outside W violates
+its optimality condition :math:`|a_i^H r| \le \lambda_i` (then the subproblem's dual
+point is feasible for the full problem and its gap is the full gap).
 """
 
 from __future__ import annotations
