@@ -4,6 +4,7 @@ from sparseinv import metrics, problems
 from sparseinv.compare import compare
 from sparseinv.comparison import Comparison
 from sparseinv.groups import Groups
+from sparseinv.lipschitz import lipschitz
 from sparseinv.objective import (
     from_pylops_eps,
     from_sklearn_alpha,
@@ -14,7 +15,7 @@ from sparseinv.objective import (
     to_sklearn_alpha,
     to_sklearn_elastic_net,
 )
-from sparseinv.operators import ColumnBatch, as_operator, lipschitz
+from sparseinv.operators import ColumnBatch, as_operator
 from sparseinv.paths import PathResult, lambda_path
 from sparseinv.penalties import L0, L1, L2, L21, PENALTIES, Penalty, PenaltySum, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult

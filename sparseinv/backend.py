@@ -42,6 +42,11 @@ def to_host(x: Any) -> np.ndarray:
     return np.asarray(x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x)
 
 
+def host(x: Any) -> np.ndarray:
+    """``x`` as a float64 numpy array (a copy from the device for cupy)."""
+    return np.asarray(to_host(x), dtype=np.float64)
+
+
 class Reducer:
     """Reductions over the rows of ``(rows, columns)`` blocks, one value per column.
 
@@ -80,7 +85,7 @@ class Reducer:
     # ------------------------------------------------------------ reductions
     def sum(self, values: Array) -> np.ndarray:
         """Column sums of a real block."""
-        return self.combine_sum(_host_float(values.sum(axis=0)))
+        return self.combine_sum(host(values.sum(axis=0)))
 
     def vdot(self, a: Array, b: Array) -> np.ndarray:
         r"""Per column :math:`\operatorname{Re}\langle a, b\rangle = \operatorname{Re}\sum a^*b`."""
@@ -88,7 +93,7 @@ class Reducer:
             xp = self.xp
             local = np.array([float(xp.vdot(a[:, 0], b[:, 0]).real)])
         else:
-            local = _host_float(_local_vdot(self.xp, a, b))
+            local = host(_local_vdot(self.xp, a, b))
         return self.combine_sum(local)
 
     def sq_norm(self, a: Array) -> np.ndarray:
@@ -129,7 +134,7 @@ class Reducer:
                 for row, (a, b) in zip(local, pairs, strict=True):
                     row[:] = _local_vdot(np, a, b)
         else:  # one transfer from the device for all the pairs
-            local = _host_float(self.xp.stack([_local_vdot(self.xp, a, b) for a, b in pairs]))
+            local = host(self.xp.stack([_local_vdot(self.xp, a, b) for a, b in pairs]))
         return self.combine_sum(local.reshape(-1)).reshape(local.shape)
 
     def norm(self, a: Array) -> np.ndarray:
@@ -144,12 +149,12 @@ class Reducer:
         if values.shape[0] == 0:
             local = np.full(values.shape[1], -np.inf)
         else:
-            local = _host_float(values.max(axis=0))
+            local = host(values.max(axis=0))
         return self.combine_max(local)
 
     def count(self, mask: Array) -> np.ndarray:
         """Column-wise number of true entries."""
-        return self.combine_sum(_host_float(mask.sum(axis=0)))
+        return self.combine_sum(host(mask.sum(axis=0)))
 
     def all(self, mask: Array) -> np.ndarray:
         """Column-wise: every entry true (on every process)."""
@@ -166,7 +171,7 @@ class Reducer:
         local = groups.local_sum(values)
         if type(self).combine_sum is Reducer.combine_sum:
             return local
-        total = self.combine_sum(_host_float(local).reshape(-1)).reshape(local.shape)
+        total = self.combine_sum(host(local).reshape(-1)).reshape(local.shape)
         return self.xp.asarray(total.astype(local.dtype))
 
     def gram(self, blocks: Sequence[Array] | Array) -> np.ndarray:
@@ -197,12 +202,12 @@ class Reducer:
             U = stack[:, :, 0]
             if U.dtype.kind == "c":  # Re⟨u, v⟩ is the real dot of the (re, im) pairs
                 U = xp.ascontiguousarray(U).view(U.real.dtype)
-            local = _host_float((U @ U.T)[None])
+            local = host((U @ U.T)[None])
         else:
             # one pass over two blocks per pair: a three-operand einsum does not use BLAS
             # and ran 2-4 times slower on (5, 8192, 16) complex stacks
             pairs = [(p, q) for p in range(M) for q in range(p, M)]
-            dots = _host_float(xp.stack([_local_vdot(xp, stack[p], stack[q]) for p, q in pairs]))
+            dots = host(xp.stack([_local_vdot(xp, stack[p], stack[q]) for p, q in pairs]))
             local = np.empty((c, M, M))
             for (p, q), value in zip(pairs, dots, strict=True):  # one transfer from a device
                 local[:, p, q] = local[:, q, p] = value
@@ -226,10 +231,6 @@ def _local_vdot(xp: Any, a: Array, b: Array) -> Any:
     if a.dtype.kind == "c" or b.dtype.kind == "c":
         return (a.conj() * b).real.sum(axis=0)
     return xp.einsum("ij,ij->j", a, b)
-
-
-def _host_float(x: Array) -> np.ndarray:
-    return np.asarray(to_host(x), dtype=np.float64)
 
 
 class Space:

@@ -21,7 +21,7 @@ from sparseinv.bench.cases import REGRET_METHODS, compare_trial, l1_trial, regre
 from sparseinv.bench.cases.grouped import grouped
 from sparseinv.bench.cases.real_seismic import real_seismic
 from sparseinv.bench.cases.seismic import seismic
-from sparseinv.bench.cases.selection_regret import selection_regret
+from sparseinv.bench.cases.selection_regret import effective_noise_std, selection_regret
 from sparseinv.bench.phase import (
     debias,
     donoho_tanner,
@@ -238,9 +238,16 @@ def test_selection_regret_case_reports_paired_regret_and_its_targets(tmp_path):
             assert r[f"{key}_regret_db"] == pytest.approx(expected)
     assert rows["sure"]["sigma_ratio"] > 0 and math.isnan(rows["gcv"]["sigma_ratio"])
     targets = [c.target for c in report.checks]
-    assert len(targets) == 6
+    assert len(targets) == 8
     assert "density contrast: automatic per-group − data-driven single ≥ 1 dB" in targets[2]
-    assert "size-only control" in targets[5]
+    assert "size-only control" in targets[6]
+    # the noise estimate against its band, on the methods that estimate σ (not GCV)
+    sigma_check = report.checks[3]
+    assert "median σ̂/σ within [0.85, 1.15]" in sigma_check.target
+    assert sigma_check.passed == (0.85 <= rows["sure"]["sigma_ratio"] <= 1.15)
+    assert "gcv" not in sigma_check.measured
+    # synthetic problems carry only the noise added: σ_eff = σ
+    assert rows["sure"]["sigma_ratio_effective"] == rows["sure"]["sigma_ratio"]
     gain = report.checks[2]
     best_group = max(rows[m]["group_snr_db"] for m in ("sure", "gcv"))
     best_single = max(rows[m]["single_snr_db"] for m in ("sure", "gcv"))
@@ -263,9 +270,23 @@ def test_regret_trial_hides_the_truth_from_data_driven_selection():
         compare_kwargs={"n_lams": 6},
     )
     p = si.problems.density_contrast(n_measurements=60, rng=2)
-    assert out["noise_std"] == p.noise_std
+    assert out["noise_std"] == p.noise_std == out["effective_noise_std"]
     rec = out["records"]["single"]
     assert rec["n_solves"] == 6 and rec["noise_method"] is None
+
+
+def test_effective_noise_of_the_ecg_adds_the_recordings_own_noise():
+    pywt = pytest.importorskip("pywt")
+    p = si.problems.ecg(0.5, n_samples=512, snr_db=25.0, rng=0)
+    # reference: the MAD of the finest db4 band of the noiseless recording, by PyWavelets
+    detail = pywt.dwt(p.extra["recording"], "db4", mode="periodization")[1]
+    own = float(np.median(np.abs(detail))) / 0.6744897501960817
+    assert p.extra["recording_noise_std"] == pytest.approx(own, rel=1e-12)
+    # the recording's own noise is of the order of the noise added at 25 dB
+    assert 0.4 < own / p.noise_std < 1.2
+    assert effective_noise_std(p) == pytest.approx(math.hypot(p.noise_std, own), rel=1e-12)
+    # with no noise added, the data still carry the recording's own
+    assert effective_noise_std(si.problems.ecg(0.5, n_samples=512, rng=0)) == pytest.approx(own)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("seislab") is None, reason="needs seislab")

@@ -1,7 +1,7 @@
-"""Array helpers of the penalty blocks and their dual: |x|², the soft threshold, host copies.
+"""Array helpers of the penalty blocks and their dual: |x|² and the soft threshold.
 
 They work on numpy and cupy arrays alike and keep the dtype of their input (a
-float32 block stays float32), except :func:`host`, which gives float64 numpy.
+float32 block stays float32).
 """
 
 from __future__ import annotations
@@ -28,8 +28,3 @@ def soft(v: Array, thresh: Coef, xp: Any) -> Array:
     mag = xp.abs(v)
     tiny = np.finfo(mag.dtype).tiny
     return v * (xp.maximum(mag - thresh, 0) / xp.maximum(mag, tiny))
-
-
-def host(values: Array) -> np.ndarray:
-    """``values`` as a float64 numpy array (a copy from the device for cupy)."""
-    return np.asarray(values.get() if hasattr(values, "get") else values, dtype=np.float64)

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from sparseinv.backend import host
 from sparseinv.penalties import _dual
-from sparseinv.penalties._arrays import abs2, host, soft
+from sparseinv.penalties._arrays import abs2, soft
 
 __all__ = ["BoundPenalty", "GroupIndex"]
 

@@ -42,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from sparseinv.penalties._arrays import abs2, host
+from sparseinv.backend import host
+from sparseinv.penalties._arrays import abs2
 
 Array = Any
 

@@ -488,8 +488,10 @@ def ecg(
         ``groups`` the wavelet scales ``"cA<level>"``, ``"cD<level>"``, ..., ``"cD1"``.
         ``axes["t"]`` is the sample index; ``extra`` holds the full centred recording
         (``"recording"``), its removed mean (``"mean"``), the kept samples
-        (``"kept"``) and the synthesis operator ``S`` (``"synthesis"``), so that
-        ``extra["synthesis"] @ x`` is the recording a solution ``x`` predicts.
+        (``"kept"``), the synthesis operator ``S`` (``"synthesis"``), so that
+        ``extra["synthesis"] @ x`` is the recording a solution ``x`` predicts, and
+        ``"recording_noise_std"``, the wavelet MAD of the recording's own finest band
+        (see Notes).
 
     Notes
     -----
@@ -503,6 +505,15 @@ def ecg(
     :math:`S` is built as ``DWT(wavelet=<dual>).H`` with the dual family
     (``bior`` ↔ ``rbio``), which is the exact inverse of ``W`` and keeps an exact
     adjoint. Either way ``A @ x_true`` reproduces the kept samples to rounding.
+
+    The recording is a measurement and carries its own noise: its finest wavelet band
+    ``cD1`` is dense and noise-like, and its wavelet estimate of σ
+    (:func:`~sparseinv.estimate_noise_std` with ``method="wavelet"`` on the noiseless
+    recording, ``extra["recording_noise_std"]``) is about 1.2 in the recording's units. At 25 dB
+    on the first 512 samples that is 0.6–1.0 times the ``noise_std`` added, so an
+    estimate of σ from ``b`` alone sees about :math:`\sqrt{\sigma^2 +
+    \sigma_\mathrm{rec}^2} \approx 1.2\,\sigma`: the data cannot tell the two noises
+    apart, while ``x_true`` (and so every SNR) counts the recording's noise as signal.
 
     pylops pads the signal with zeros to the next power of two, so when ``n_samples``
     is not one, ``x_true`` describes the zero-padded recording and has more
@@ -544,6 +555,12 @@ def ecg(
     labels = [f"cA{level}"] + [f"cD{j}" for j in range(level, 0, -1)]
 
     kept = draw_subset(rng, n, n_kept(fraction_kept, n))
+    # imported here: the selection package imports the problems
+    from sparseinv.selection.noise import estimate_noise_std
+
+    recording_noise_std = estimate_noise_std(
+        pylops.Identity(n), recording, method="wavelet", wavelet=wavelet
+    ).noise_std
     return noisy_problem(
         pylops.Restriction(n, kept) @ synthesis,
         x_true,
@@ -553,7 +570,13 @@ def ecg(
         groups=block_groups(lengths, labels),
         name=f"ECG ({wavelet}, {level} levels, {fraction_kept:.0%} of samples kept)",
         axes={"t": np.arange(n, dtype=float)},
-        extra={"recording": recording, "mean": mean, "kept": kept, "synthesis": synthesis},
+        extra={
+            "recording": recording,
+            "mean": mean,
+            "kept": kept,
+            "synthesis": synthesis,
+            "recording_noise_std": recording_noise_std,
+        },
     )
 
 

@@ -23,9 +23,10 @@ from sparseinv.selection.grouped import (
     GroupLambdaSelection,
     select_group_lambdas,
 )
+from sparseinv.selection.lambda_selection import LambdaEdgeWarning, LambdaSelection
 from sparseinv.selection.noise import NoiseEstimate, estimate_noise_std
 from sparseinv.selection.search import LambdaSearch, Point
-from sparseinv.selection.single import LambdaEdgeWarning, LambdaSelection, select_lambda
+from sparseinv.selection.single import select_lambda
 
 __all__ = [
     "CRITERIA",

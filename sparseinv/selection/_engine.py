@@ -22,7 +22,8 @@ from pylops.utils.backend import get_array_module
 
 from sparseinv._validation import _describe, check_positive_number, check_vector
 from sparseinv.groups import Groups
-from sparseinv.operators import CountingOperator, as_operator, lipschitz
+from sparseinv.lipschitz import lipschitz
+from sparseinv.operators import CountingOperator, as_operator
 from sparseinv.penalties import L2, Penalty, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
 from sparseinv.solvers import resolve_solver

@@ -27,13 +27,8 @@ from sparseinv.operators import as_operator
 from sparseinv.result import ConvergenceWarning
 from sparseinv.selection._engine import Fit
 from sparseinv.selection.criteria import CrossValidation, FoldFits
-from sparseinv.selection.single import (
-    LambdaEdgeWarning,
-    LambdaSelection,
-    _Setup,
-    path_selection,
-    prepare_single,
-)
+from sparseinv.selection.lambda_selection import LambdaEdgeWarning, LambdaSelection
+from sparseinv.selection.single import _Setup, path_selection, prepare_single
 
 __all__ = ["ColumnLambdaSelection", "select_columns"]
 

@@ -23,8 +23,9 @@ from sparseinv._validation import check_positive_number
 from sparseinv.groups import Groups
 from sparseinv.selection._engine import Engine, scale_grid
 from sparseinv.selection.criteria import Criterion, CrossValidation, FitCriterion, FoldFits
+from sparseinv.selection.lambda_selection import LambdaSelection
 from sparseinv.selection.search import MIN_STEP, STEP, LambdaSearch, Point
-from sparseinv.selection.single import LambdaSelection, _Run
+from sparseinv.selection.single import _Run
 from sparseinv.weights import RULES, group_weights
 
 __all__ = [

@@ -24,7 +24,8 @@ from sparseinv.selection.group_search import (
     check_steps,
     search_groups,
 )
-from sparseinv.selection.single import LambdaEdgeWarning, run_single, warn_at_edge
+from sparseinv.selection.lambda_selection import LambdaEdgeWarning, warn_at_edge
+from sparseinv.selection.single import run_single
 
 __all__ = ["SEARCH_STARTS", "GroupLambdaSelection", "select_group_lambdas"]
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from sparseinv.operators import power_iteration
+from sparseinv.lipschitz import power_iteration
 from sparseinv.result import SolveResult, warn_if_unconverged
-from sparseinv.solvers._anderson import Memory, anderson_point
-from sparseinv.solvers._problem import Problem, gradient, measure, start_point
+from sparseinv.solvers._anderson import Memory, extrapolate
+from sparseinv.solvers._problem import Problem, gradient, measure, measure_at, start_point
 from sparseinv.solvers._refine import refine as refine_columns
 from sparseinv.solvers._setup import Setup
 from sparseinv.solvers._state import Batch, Momentum, Record
@@ -512,55 +512,17 @@ class _Loop:
         stopped: np.ndarray,
         fingerprint: np.ndarray | None,
     ) -> np.ndarray | None:
-        """Store this iteration's differences; extrapolate the columns whose memory is full.
-
-        The extrapolated point replaces the iterate where F is lower there by more
-        than the rounding error of its F (whose A x is combined, not computed): a
-        gain within rounding would throw the momentum away for nothing, and
-        accepting such gains every few iterations stalls FISTA near the optimum.
-        """
-        memory, batch, prob = self.memory, self.batch, self.prob
-        memory.push(batch.mom, batch.amom)
+        """Anderson-extrapolate the columns whose memory is full; their sign pattern anew."""
         grow = ~stopped if refined is None else ~stopped & ~refined
-        memory.filled = np.where(grow, memory.filled + 1, 0)
-        ready = memory.filled >= memory.size
-        if not ready.any():
+        moved = extrapolate(self.memory, self.batch, self.prob, self.b_norm, grow=grow)
+        if moved is None:
             return fingerprint
-        everyone = bool(ready.all())
-        idx = None if everyone else np.flatnonzero(ready)
-        memory.filled[ready] = 0
-        X = batch.x if everyone else batch.x[:, idx]
-        AX = batch.ax if everyone else batch.ax[:, idx]
-        point = anderson_point(memory, idx, X, AX, prob.space.model, prob.real)
-        if point is None:
-            return fingerprint
-        X_e, AX_e, size, usable = point
-        sub = prob.take(idx)
-        with np.errstate(over="ignore", invalid="ignore"):
-            F_e = sub.objective(X_e, AX_e)
-        F = batch.objective if everyone else batch.objective[idx]
-        # rounding of F at x_e: ½‖Ax_e - b‖² with Ax_e a combination of weight ‖c‖₁
-        eps = float(np.finfo(prob.real).eps)
-        b_norm = self.b_norm if everyone else self.b_norm[idx]
-        margin = eps * size * np.sqrt(2.0 * np.abs(F)) * b_norm
-        better = usable & np.isfinite(F_e) & (F_e < F - margin)
-        if not better.any():
-            return fingerprint
-        pick = np.flatnonzero(better)
-        chosen = pick if everyone else idx[pick]
-        batch.x[:, chosen] = X_e[:, pick]
-        batch.ax[:, chosen] = AX_e[:, pick]
-        # no momentum across the jump: the next step starts from x_e itself
-        batch.mom[:, chosen] = 0
-        batch.amom[:, chosen] = 0
-        batch.objective[chosen] = F_e[pick]
-        batch.grad_known[chosen] = False
-        batch.ax_exact[chosen] = False
+        chosen, X_e = moved
         self.next_check[chosen] = np.minimum(self.next_check[chosen], it + 1)
         if fingerprint is not None:
             fingerprint = fingerprint.copy()
-            signs = pattern(prob.space.xp, X_e[:, pick], None)
-            fingerprint[chosen] = prob.space.model.dots([(signs, self.probe)])[0]
+            signs = pattern(self.prob.space.xp, X_e, None)
+            fingerprint[chosen] = self.prob.space.model.dots([(signs, self.probe)])[0]
         return fingerprint
 
     def _retire(
@@ -583,8 +545,13 @@ class _Loop:
         optimality = np.array(optimality, dtype=float)
         unknown = np.flatnonzero(np.isnan(optimality))
         if unknown.size:
-            optimality[unknown] = self._measure_at(
-                idx[unknown], X[:, unknown], AX[:, unknown], F[unknown]
+            optimality[unknown] = measure_at(
+                prob.take(idx[unknown]),
+                batch,
+                idx[unknown],
+                X[:, unknown],
+                AX[:, unknown],
+                F[unknown],
             )
         slots = prob.slots[idx]
         worse = np.isfinite(F0[slots]) & (F > F0[slots] * (1 + 1e-12) + 1e-300)
@@ -601,20 +568,6 @@ class _Loop:
             n_iter=n_iter,
             reason=reasons,
         )
-
-    def _measure_at(self, idx: np.ndarray, X: Array, AX: Array, F: np.ndarray) -> np.ndarray:
-        """The optimality measure at the iterates ``X`` of columns ``idx`` themselves."""
-        batch = self.batch
-        sub = self.prob.take(idx)
-        R = AX - sub.b
-        known = batch.grad_known[idx]
-        G = batch.grad[:, idx] if known.all() else sub.adjoint(R)
-        steps = batch.step[idx]
-        scol = sub.col(steps)
-        Z = sub.pen.prox(X - scol * G, scol)
-        dd = sub.space.model.sq_norm(Z - X)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return measure(sub, F, R, G, X, Z, dd, steps)
 
 
 def _apps(op: Any, columns: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from sparseinv.operators import CountingOperator
 from sparseinv.penalties import BoundPenalty
 from sparseinv.result import ConvergenceWarning
 from sparseinv.solvers._setup import Setup
+from sparseinv.solvers._state import Batch
 
 Array = Any
 _TINY = np.finfo(float).tiny
@@ -112,6 +113,25 @@ def measure(
             out = grad_F / (prob.scale * size)
         return np.where(size > 0, out, np.where(grad_F > 0, np.inf, 0.0))
     return np.sqrt(dd) / step / prob.scale
+
+
+def measure_at(
+    prob: Problem, batch: Batch, idx: np.ndarray, X: Array, AX: Array, F: np.ndarray
+) -> np.ndarray:
+    """The optimality measure at the iterates ``X`` of ``batch``'s columns ``idx`` themselves.
+
+    ``prob`` is the problem of those columns; the gradient is the batch's where it is
+    known for all of them, else one adjoint.
+    """
+    R = AX - prob.b
+    known = batch.grad_known[idx]
+    G = batch.grad[:, idx] if known.all() else prob.adjoint(R)
+    steps = batch.step[idx]
+    scol = prob.col(steps)
+    Z = prob.pen.prox(X - scol * G, scol)
+    dd = prob.space.model.sq_norm(Z - X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return measure(prob, F, R, G, X, Z, dd, steps)
 
 
 def dual_value(

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from sparseinv._validation import check_flag, check_positive_number
-from sparseinv.operators import power_iteration
+from sparseinv.lipschitz import power_iteration
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult, warn_if_unconverged
 from sparseinv.solvers._cg import block_cg

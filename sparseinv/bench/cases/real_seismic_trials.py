@@ -20,8 +20,8 @@ import numpy as np
 
 from sparseinv import metrics, problems
 from sparseinv.bench.cases._base import seconds_since
+from sparseinv.lipschitz import lipschitz
 from sparseinv.objective import objective
-from sparseinv.operators import lipschitz
 from sparseinv.penalties import L1
 from sparseinv.problems import Problem
 from sparseinv.selection.strategies import SelectionResult, select_strategy
