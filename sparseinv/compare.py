@@ -158,8 +158,9 @@ def compare(
     selection_options : dict, optional
         Extra keywords of the selection: for the built-in ones those of
         :func:`~sparseinv.selection.strategies.select_strategy` (``noise_std``,
-        ``noise_method``, ``n_folds``, ``cv_rule``, ``n_lambdas``, ``lam_min_ratio``,
-        ``n_confirm``, ``starts``, ``rng``...); for a callable, passed to every call.
+        ``noise_method``, ``n_folds``, ``n_repeats``, ``cv_rule``, ``n_lambdas``,
+        ``lam_min_ratio``, ``n_confirm``, ``starts``, ``rng``...); for a callable,
+        passed to every call.
 
     Returns
     -------

@@ -426,6 +426,60 @@ def test_cv_standard_error_is_the_spread_over_folds() -> None:
     assert state.standard_error == pytest.approx(np.std(errors, ddof=1) * np.sqrt(4))
 
 
+def test_repeated_cv_averages_independent_partitions_of_the_rows() -> None:
+    from sparseinv.selection.criteria import CrossValidation
+
+    A, _, b = _gaussian(60, 120, 5, 0.1, seed=3)
+    engine = Engine(A, b, si.L1, None, "fista", {"tol": 1e-10, "max_iter": 20000})
+    m, lam = b.size, 0.1 * si.lam_max(A, b)
+    cv = CrossValidation(engine, n_folds=3, n_repeats=2, rng=np.random.default_rng(5))
+    assert len(cv.folds) == 6
+    for part in (cv.folds[:3], cv.folds[3:]):
+        # each repeat is a partition of the rows: every row held out exactly once
+        held = np.sort(np.concatenate([f.held for f in part]))
+        np.testing.assert_array_equal(held, np.arange(m))
+    assert not all(
+        np.array_equal(a.held, b_.held) for a, b_ in zip(cv.folds[:3], cv.folds[3:], strict=True)
+    )
+    value, state = cv.evaluate(lam, None)
+    # reference: each fold solved on its own training rows, λ scaled by m_train / m
+    totals = []
+    for part in (cv.folds[:3], cv.folds[3:]):
+        total = 0.0
+        for fold in part:
+            x = si.fista(A[fold.train], b[fold.train], si.L1(lam * fold.train.size / m), tol=1e-10)
+            total += float(np.sum((A[fold.held] @ x.x - b[fold.held]) ** 2))
+        totals.append(total)
+    assert value == pytest.approx(np.mean(totals), rel=1e-6)
+    assert state.repeats == 2 and state.value == value
+    # one partition of the same generator is the plain K-fold criterion
+    plain = CrossValidation(engine, n_folds=3, rng=np.random.default_rng(5))
+    assert plain.evaluate(lam, None)[0] == pytest.approx(totals[0], rel=1e-6)
+
+
+def test_select_lambda_with_repeated_folds_pays_their_solves_and_checks_n_repeats() -> None:
+    A, _, b = _gaussian(50, 100, 4, 0.1, seed=4)
+    kw = {"method": "cv", "n_lambdas": 8, "n_folds": 3, "rng": 0}
+    one = select_lambda(A, b, "l1", **kw)
+    three = select_lambda(A, b, "l1", n_repeats=3, **kw)
+    assert one.n_solves == 8 * (1 + 3) and three.n_solves == 8 * (1 + 3 * 3)
+    assert three.criterion.shape == (8,) and np.all(np.isfinite(three.criterion_std))
+    # the per-column selection of a 2-D b uses the same repeated folds
+    cols = select_lambda(A, np.column_stack([b, 2 * b]), "l1", n_repeats=3, **kw)
+    np.testing.assert_allclose(cols.column(0).criterion, three.criterion, rtol=1e-6)
+    for bad, error in ((0, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="n_repeats"):
+            select_lambda(A, b, "l1", n_repeats=bad, **kw)
+    # the per-group search minimises the same repeated criterion: twice the fold solves
+    p = problems.block_sparse([40, 40], [10, 1], n_measurements=60, rng=0)
+    kw = {"method": "cv", "n_lambdas": 8, "n_folds": 3, "n_confirm": 1, "max_evaluations": 20}
+    one = select_group_lambdas(p.A, p.b, p.groups, rng=0, **kw)
+    two = select_group_lambdas(p.A, p.b, p.groups, n_repeats=2, rng=0, **kw)
+    assert two.lam.shape == (2,) and two.criterion_value <= two.single_criterion_value
+    assert two.single.n_solves == 8 * (1 + 2 * 3) and one.single.n_solves == 8 * (1 + 3)
+    assert two.n_solves > 1.5 * one.n_solves
+
+
 # ----------------------------------------------------------------------------- curves and edges
 
 

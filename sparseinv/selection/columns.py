@@ -243,7 +243,7 @@ def select_columns(
         else:
             fold_states, fold_X = batch.folds(i, cv, fold_X)
             for j, state in enumerate(fold_states):
-                values[i, j] = _finite(float(state.errors.sum()))
+                values[i, j] = _finite(state.value)
                 states[j].append(state)
     columns = []
     for j, setup in enumerate(setups):
@@ -376,7 +376,10 @@ class _Batch:
             errors[f] = np.real(np.sum(R.conj() * R, axis=0))
             new_X.append(res.x)
         sizes = np.array([fold.held.size for fold in cv.folds], dtype=np.intp)
-        states = [FoldFits(fits=(), errors=errors[:, j], sizes=sizes) for j in range(self.k)]
+        states = [
+            FoldFits(fits=(), errors=errors[:, j], sizes=sizes, repeats=cv.n_repeats)
+            for j in range(self.k)
+        ]
         return states, new_X
 
 

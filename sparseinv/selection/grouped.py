@@ -43,6 +43,7 @@ def select_group_lambdas(
     n_lambdas: int = 30,
     lam_min_ratio: float | None = None,
     n_folds: int = 5,
+    n_repeats: int = 1,
     n_probes: int = 16,
     step: float = 2.0,
     min_step: float = 1.1,
@@ -75,6 +76,11 @@ def select_group_lambdas(
         The grid of the single-λ stage (see :func:`select_lambda`).
     n_folds : int, optional
         K of cross-validation (``"cv"``, and the confirmation), ``2 <= K <= m``.
+    n_repeats : int, optional
+        Random partitions into K folds of the ``"cv"`` criterion the search minimises
+        (repeated K-fold; default 1). Several make its minimum depend less on one
+        partition, which a search over G λ otherwise fits: R K solves per evaluation
+        (see :class:`~sparseinv.selection.CrossValidation`).
     n_probes : int, optional
         Hutchinson probes of the L2 degrees of freedom.
     step : float, optional
@@ -266,6 +272,7 @@ def select_group_lambdas(
         n_lambdas=n_lambdas,
         lam_min_ratio=lam_min_ratio,
         n_folds=n_folds,
+        n_repeats=n_repeats,
         tau=1.0,
         n_probes=n_probes,
         solver=solver,

@@ -18,8 +18,9 @@ Four estimators, each valid in its own situation; ``"auto"`` picks one for every
     cannot see every violation: samples of a signal kept at irregular positions
     (the ECG problem keeps a random half) look smooth, yet the jumps between kept
     samples put signal in the finest band, and σ̂ comes out about 1.7 times too large
-    at 25 dB (of which 1.2 comes from the recording's own fine-scale content, which
-    the data cannot tell from noise: the estimate of the fully sampled recording).
+    at 25 dB. Of that, a factor of about 1.2 is the recording's own noise, which the
+    data cannot tell from the noise added: the estimate of the fully sampled
+    recording, ``extra["recording_noise_std"]`` of :func:`~sparseinv.problems.ecg`.
 ``"cv"``
     The residual of the cross-validated Lasso,
     :math:`\hat\sigma^2 = \|b - A\hat x_{\hat\lambda}\|^2 / (m - \mathrm{df}_{\hat\lambda})`

@@ -80,6 +80,7 @@ def select_lambda(
     n_lambdas: int = 30,
     lam_min_ratio: float | None = None,
     n_folds: int = 5,
+    n_repeats: int = 1,
     cv_rule: str = "min",
     tau: float = 1.0,
     n_probes: int = 16,
@@ -124,6 +125,11 @@ def select_lambda(
         for L2).
     n_folds : int, optional
         K of K-fold cross-validation, ``2 <= K <= m`` (default 5).
+    n_repeats : int, optional
+        Independent random partitions of the measurements into K folds (repeated
+        K-fold, ``method="cv"`` only; default 1): R K solves per λ, and a criterion
+        that depends less on one partition (see
+        :class:`~sparseinv.selection.CrossValidation`).
     cv_rule : {"min", "one_se"}, optional
         How cross-validation picks λ (``method="cv"`` only): the minimum of the
         held-out error (default), or the one-standard-error rule, the largest λ whose
@@ -244,6 +250,7 @@ def select_lambda(
         "n_lambdas": n_lambdas,
         "lam_min_ratio": lam_min_ratio,
         "n_folds": n_folds,
+        "n_repeats": n_repeats,
         "cv_rule": cv_rule,
         "tau": tau,
         "n_probes": n_probes,
@@ -307,6 +314,7 @@ def prepare_single(
     rng: Any,
     solver_options: dict[str, Any],
     cv_rule: str = "min",
+    n_repeats: int = 1,
     recovery: Callable[[Any], float] | None = None,
     folds: bool = True,
 ) -> _Setup:
@@ -325,6 +333,7 @@ def prepare_single(
     noise_std = check_noise_std(noise_std)
     tau = check_positive_number(tau, "tau")
     n_probes = check_positive_number(n_probes, "n_probes", integer=True)
+    n_repeats = check_positive_number(n_repeats, "n_repeats", integer=True)
     pen_cls, groups = resolve_penalty(penalty, groups)
     crit_cls: type[Criterion] = Oracle if method == "oracle" else CRITERIA[method]
     gen = np.random.default_rng(rng)
@@ -373,7 +382,7 @@ def prepare_single(
     elif crit_cls is CrossValidation and not folds:
         criterion = None
     else:
-        extra = {"rule": cv_rule} if crit_cls is CrossValidation else {}
+        extra = {"rule": cv_rule, "n_repeats": n_repeats} if crit_cls is CrossValidation else {}
         criterion = crit_cls(
             engine, noise_var=noise_var, tau=tau, n_folds=n_folds, rng=gen, **extra
         )

@@ -156,6 +156,7 @@ def select_strategy(
     n_lambdas: int = 25,
     lam_min_ratio: float | None = None,
     n_folds: int = 5,
+    n_repeats: int = 1,
     cv_rule: str = "min",
     tau: float = 1.0,
     n_probes: int = 16,
@@ -223,6 +224,9 @@ def select_strategy(
         :func:`~sparseinv.select_lambda` otherwise.
     n_folds : int, default 5
         K of K-fold cross-validation (``"cv"``, the σ refit, the confirmation).
+    n_repeats : int, default 1
+        Random partitions into K folds of the ``"cv"`` criterion (repeated K-fold),
+        for the single λ and the per-group search.
     cv_rule : {"min", "one_se"}, default "min"
         How cross-validation picks its single λ.
     tau : float, default 1.0
@@ -340,6 +344,7 @@ def select_strategy(
         n_lambdas,
         lam_min_ratio,
         n_folds,
+        n_repeats,
         cv_rule,
         tau,
         n_probes,
@@ -355,6 +360,7 @@ def select_strategy(
         "n_lambdas": n_lambdas,
         "lam_min_ratio": lam_min_ratio,
         "n_folds": n_folds,
+        "n_repeats": n_repeats,
         "cv_rule": cv_rule,
         "tau": tau,
         "n_probes": n_probes,
