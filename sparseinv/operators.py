@@ -271,8 +271,15 @@ class CountingOperator:
         if self.dtype.kind == "c":
             # (Rᴴ A)ᴴ = Aᴴ R without a conjugate copy of A
             self._adjoint = lambda R: (R.conj().T @ A).conj().T
+        elif xp is np:
+            # Rᵀ A reads A in its own row-major order: with few columns in R, OpenBLAS's
+            # Aᵀ R is 1.5-5x slower (500×2000: 2.9 against 0.6 ms for 4 columns)
+            self._adjoint = lambda R: (R.T @ A).T if R.ndim == 2 else A.T @ R
         else:
             self._adjoint = A.T.__matmul__
+        if xp is np:
+            # the same for a block: (Xᵀ Aᵀ)ᵀ (500×2000, 16 columns: 1.6 against 2.0 ms)
+            self._forward = lambda X: (X.T @ A.T).T if X.ndim == 2 else A @ X
 
     def _wrap_sparse(self, A: Any) -> None:
         kind = np.dtype(A.dtype).kind
