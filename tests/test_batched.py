@@ -357,3 +357,32 @@ def test_callback_sees_the_whole_block_and_a_numpy_true_stops():
     res = si.fista(A, B, si.L1(0.01), callback=lambda X: seen.append(X.shape) or np.True_)
     assert seen == [(A.shape[1], B.shape[1])]
     assert (res.stop_reason == "callback").all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_a_dense_block_is_applied_exactly_in_any_memory_order(dtype, order):
+    # the numpy path computes A X as (Xᵀ Aᵀ)ᵀ and Aᴴ R as (Rᴴ A)ᴴ: the same products
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((30, 50)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        A = A + 1j * rng.standard_normal((30, 50))
+    A = np.asarray(A, order=order)
+    op = si.as_operator(A)
+    A_before = A.copy()
+    for c in (1, 2, 7):
+        X = np.asarray(rng.standard_normal((50, c)).astype(A.dtype), order=order)
+        R = np.asarray(rng.standard_normal((30, c)).astype(A.dtype), order=order)
+        X_before, R_before = X.copy(), R.copy()
+        AX, AhR = op.forward(X), op.adjoint(R)
+        tol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-12
+        np.testing.assert_allclose(AX, A @ X, rtol=tol, atol=tol * 10)
+        np.testing.assert_allclose(AhR, A.conj().T @ R, rtol=tol, atol=tol * 10)
+        assert AX.dtype == A.dtype and AhR.dtype == A.dtype
+        assert AX.shape == (30, c) and AhR.shape == (50, c)
+        assert not np.shares_memory(AX, X) and not np.shares_memory(AhR, R)
+        np.testing.assert_array_equal(X, X_before)
+        np.testing.assert_array_equal(R, R_before)
+        # 1-D vectors keep their shape
+        assert op.forward(X[:, 0]).shape == (30,) and op.adjoint(R[:, 0]).shape == (50,)
+    np.testing.assert_array_equal(A, A_before)
