@@ -386,3 +386,25 @@ def test_a_dense_block_is_applied_exactly_in_any_memory_order(dtype, order):
         # 1-D vectors keep their shape
         assert op.forward(X[:, 0]).shape == (30,) and op.adjoint(R[:, 0]).shape == (50,)
     np.testing.assert_array_equal(A, A_before)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_the_refinements_products_on_free_columns_equal_the_scattered_ones(dtype):
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((40, 90)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        A = A + 1j * rng.standard_normal((40, 90))
+    op = si.as_operator(A, n_columns=3)
+    rows = np.array([3, 10, 11, 50, 89])
+    normal = op.normal_on(rows)
+    P = rng.standard_normal((rows.size, 2)).astype(dtype)
+    full = np.zeros((90, 2), dtype=dtype)
+    full[rows] = P
+    np.testing.assert_allclose(normal(P, np.array([0, 2])), (A.conj().T @ (A @ full))[rows])
+    # counted as one application of A and one of Aᴴ, on the columns given
+    assert (op.n_matvec, op.n_rmatvec) == (1, 1)
+    np.testing.assert_array_equal(op.column_matvec, [1, 0, 1])
+    np.testing.assert_array_equal(op.column_rmatvec, [1, 0, 1])
+    # other operators: None, the caller applies A and Aᴴ itself
+    assert si.as_operator(sp.csr_matrix(A)).normal_on(rows) is None
+    assert si.as_operator(aslinearoperator(A)).normal_on(rows) is None

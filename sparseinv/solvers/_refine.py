@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from sparseinv.backend import Reducer
 from sparseinv.solvers._problem import Problem, gradient, measure
 from sparseinv.solvers._state import Batch
 
@@ -33,7 +34,11 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
 
     The CG vectors live on the free coefficients only (the union of the columns'
     free sets, each column masked to its own): a direction is scattered into a
-    zero block for A, and only the free rows of Aᴴ's result are read. A x and the
+    zero block for A, and only the free rows of Aᴴ's result are read. For a block
+    of two or more columns on an explicit numpy matrix, on one process, whose free
+    set is at most half its columns, the products use only those columns
+    (:meth:`~sparseinv.operators.CountingOperator.normal_on`), counted as the same
+    applications. A x and the
     gradient are not carried along: they are recomputed exactly at the end (one
     matvec and one rmatvec), and a column keeps the refined point only where F did
     not increase. So a refinement never raises F, its objective is F(x) itself,
@@ -84,16 +89,29 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
     P = rho
     running = (rr > target) & np.isfinite(rr)
     flat_scale = _ROUNDING * eps / batch.step  # curvature below this times ‖p‖² is zero
-    scattered = xp.zeros_like(X_old)  # a direction on the free rows, zero elsewhere
+    # a block of columns on an explicit matrix with few free rows: the products need
+    # only its free columns (one column keeps the full product, the same bits as the
+    # solve of that matrix wrapped as a LinearOperator)
+    local = type(space.model) is Reducer and type(space.data) is Reducer
+    few = 2 * int(rows.size) <= prob.op.shape[1]
+    normal = prob.op.normal_on(rows) if local and few and c >= 2 else None
+    scattered = None if normal is not None else xp.zeros_like(X_old)  # zero off the free rows
     for _ in range(_CG_MAX_ITER):
         if not running.any():
             break
         whole = bool(running.all())
-        scattered[rows] = P
-        if whole:
+        idx = None if whole else np.flatnonzero(running)
+        if normal is not None:
+            if whole:
+                W = normal(P, prob.columns)
+            else:
+                W = xp.zeros_like(P)
+                W[:, idx] = normal(P[:, idx], prob.columns[idx])
+        elif whole:
+            scattered[rows] = P
             W = prob.adjoint(prob.forward(scattered))[rows]
         else:
-            idx = np.flatnonzero(running)
+            scattered[rows] = P
             W = xp.zeros_like(P)
             W[:, idx] = prob.adjoint(prob.forward(scattered[:, idx], idx), idx)[rows]
         HP = _masked(xp, W, mask, masked)
