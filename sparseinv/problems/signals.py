@@ -490,8 +490,8 @@ def ecg(
         (``"recording"``), its removed mean (``"mean"``), the kept samples
         (``"kept"``), the synthesis operator ``S`` (``"synthesis"``), so that
         ``extra["synthesis"] @ x`` is the recording a solution ``x`` predicts, and
-        ``"recording_noise_std"``, the wavelet MAD of the recording's own finest band
-        (see Notes).
+        ``"recording_noise_std"``, the wavelet estimate of σ of the noiseless
+        recording, its own noise (see Notes).
 
     Notes
     -----
@@ -509,8 +509,8 @@ def ecg(
     The recording is a measurement and carries its own noise: its finest wavelet band
     ``cD1`` is dense and noise-like, and its wavelet estimate of σ
     (:func:`~sparseinv.estimate_noise_std` with ``method="wavelet"`` on the noiseless
-    recording, ``extra["recording_noise_std"]``) is about 1.2 in the recording's units. At 25 dB
-    on the first 512 samples that is 0.6–1.0 times the ``noise_std`` added, so an
+    recording, ``extra["recording_noise_std"]``) is about 1.2 in the recording's
+    units. At 25 dB on the first 512 samples that is 0.6–1.0 times the ``noise_std`` added, so an
     estimate of σ from ``b`` alone sees about :math:`\sqrt{\sigma^2 +
     \sigma_\mathrm{rec}^2} \approx 1.2\,\sigma`: the data cannot tell the two noises
     apart, while ``x_true`` (and so every SNR) counts the recording's noise as signal.

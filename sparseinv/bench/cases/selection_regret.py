@@ -356,7 +356,7 @@ def _regret_checks(label: str, rows: Sequence[Mapping[str, Any]], trials: int) -
     estimated = [r for r in data if math.isfinite(r["sigma_ratio"])]
     if estimated:
         ratios = [r["sigma_ratio"] for r in estimated]
-        effective = ", ".join(
+        per_method = ", ".join(
             f"{r['method']} {r['sigma_ratio']:.2f} (σ_eff {r['sigma_ratio_effective']:.2f})"
             for r in estimated
         )
@@ -364,7 +364,7 @@ def _regret_checks(label: str, rows: Sequence[Mapping[str, Any]], trials: int) -
             Check(
                 f"{label}: median σ̂/σ within [{SIGMA_RATIO_BAND[0]:g}, {SIGMA_RATIO_BAND[1]:g}] "
                 f"(σ estimated from the data, {trials} draws)",
-                effective,
+                per_method,
                 all(SIGMA_RATIO_BAND[0] <= q <= SIGMA_RATIO_BAND[1] for q in ratios),
             )
         )
