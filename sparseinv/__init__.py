@@ -1,6 +1,7 @@
 """sparseinv: sparse inversion with one λ or one λ per group."""
 
 from sparseinv import metrics, problems
+from sparseinv.column_batch import ColumnBatch
 from sparseinv.compare import compare
 from sparseinv.comparison import Comparison
 from sparseinv.groups import Groups
@@ -15,7 +16,7 @@ from sparseinv.objective import (
     to_sklearn_alpha,
     to_sklearn_elastic_net,
 )
-from sparseinv.operators import ColumnBatch, as_operator
+from sparseinv.operators import as_operator
 from sparseinv.paths import PathResult, lambda_path
 from sparseinv.penalties import L0, L1, L2, L21, PENALTIES, Penalty, PenaltySum, penalty_type
 from sparseinv.result import ConvergenceWarning, SolveResult
