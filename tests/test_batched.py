@@ -388,6 +388,33 @@ def test_a_dense_block_is_applied_exactly_in_any_memory_order(dtype, order):
     np.testing.assert_array_equal(A, A_before)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_check_of_a_dense_matrix_gives_its_column_norms(dtype, order):
+    # one pass checks A and finds ‖a_i‖ (the working set's scores): they must be exact
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((30, 50)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        A = A + 1j * rng.standard_normal((30, 50))
+    A = np.asarray(A, order=order)
+    A[:, 7] = 0.0
+    tol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-13
+    norms = si.as_operator(A).column_norms()
+    np.testing.assert_allclose(norms, np.linalg.norm(A, axis=0), rtol=tol)
+    assert norms[7] == 0.0
+    assert si.as_operator(sp.csr_matrix(A)).column_norms() is None
+    # a NaN or an infinity in any one entry is still an error
+    for bad in (np.nan, np.inf, -np.inf):
+        B = A.copy()
+        B[11, 3] = bad
+        with pytest.raises(ValueError, match="A must be finite"):
+            si.as_operator(B)
+    # squares that overflow are no error: A is finite, its norms are simply not known
+    huge = np.full((3, 2), np.finfo(np.float64).max / 2)
+    op = si.as_operator(huge)
+    assert op.column_norms() is None and op.shape == (3, 2)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_the_refinements_products_on_free_columns_equal_the_scattered_ones(dtype):
     rng = np.random.default_rng(1)

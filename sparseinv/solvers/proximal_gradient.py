@@ -164,7 +164,15 @@ def fista(
     options["tol"] = certifiable_tol(options["tol"], setup.dtype)
     if _working_set.applies(A, b, penalty, step=step, callback=callback):
         result = _working_set.solve(
-            _full_fista, A, b, penalty, x0=x0, max_iter=max_iter, tol=options["tol"], options=flags
+            _full_fista,
+            A,
+            b,
+            penalty,
+            x0=x0,
+            max_iter=max_iter,
+            tol=options["tol"],
+            options=flags,
+            column_norms=setup.op.column_norms(),
         )
         if result is not None:
             return result
