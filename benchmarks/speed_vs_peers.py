@@ -262,7 +262,7 @@ def bench_problem(
     runs: list[Run] = []
     for name in solvers:
         if name == "sparseinv":
-            runs += run_sparseinv(p, f_ref, opts, floor_si)
+            runs += run_sparseinv(p, f_ref, opts, floor_si, tolerances)
         elif name in FIRST_ORDER:
             runs += FIRST_ORDER[name](p, f_ref, opts, floor_op, step)
         else:
@@ -369,6 +369,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
                 fmt_ratio(None if best is None or t_own is None else t_own / best.seconds),
                 fmt_time(t_prox),
                 fmt_ratio(None if t_prox is None or t_ours is None else t_ours / t_prox),
+                fmt_ratio(None if t_prox is None or t_own is None else t_own / t_prox),
                 fmt_ratio(None if ours is None else ours.overhead),
                 "–" if worst is None else f"{worst:.1e} {'ok' if worst <= out.agreement else 'NO'}",
                 out.load,
@@ -377,7 +378,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
     header = [
         "problem", "sparseinv (traced)", "best CD peer", "ratio (target ≤ 1.0)",
         "sparseinv own stop", "own stop / CD peer", "pyproximal",
-        "ratio (target ≤ 0.3 on p3, p4)", "overhead (target ≤ 1.15)",
+        "ratio (target ≤ 0.3 on p3, p4)", "own stop / pyproximal", "overhead (target ≤ 1.15)",
         "worst final-F disagreement (≤ 1e-9; --quick 1e-7)", "machine",
     ]  # fmt: skip
     return "### Summary against issue 11\n\n" + markdown_table(header, rows)
