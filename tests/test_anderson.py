@@ -84,3 +84,41 @@ def test_anderson_does_not_stall_complex_fk():
     theta = r / max(1.0, np.max(np.abs(A.H @ r)) / lam)
     dual = 0.5 * np.vdot(b, b).real - 0.5 * np.vdot(b - theta, b - theta).real
     assert (default.objective - dual) / default.objective <= 5e-13
+
+
+@pytest.mark.parametrize("penalty", [si.L2(0.5), si.L1(0.5)])
+def test_a_rejected_extrapolation_doubles_the_wait_and_an_accepted_one_resets_it(
+    monkeypatch, penalty
+):
+    # most tries are rejected on some problems (29 of 31 on the deconvolution benchmark):
+    # each rejection doubles the wait before the next (up to 4 memories of 5), a move
+    # brings it back to 5
+    from sparseinv.solvers import _anderson, _loop
+
+    events, iteration = [], [0]
+    extrapolate, anderson_point = _anderson.extrapolate, _anderson.anderson_point
+
+    def counted(*args, **kwargs):
+        iteration[0] += 1
+        moved = extrapolate(*args, **kwargs)
+        if moved is not None:
+            events[-1] = (iteration[0], True)
+        return moved
+
+    def tried(*args, **kwargs):
+        events.append((iteration[0], False))
+        return anderson_point(*args, **kwargs)
+
+    monkeypatch.setattr(_loop, "extrapolate", counted)
+    monkeypatch.setattr(_anderson, "anderson_point", tried)
+    rng = np.random.default_rng(0)
+    A, b = rng.standard_normal((60, 100)), rng.standard_normal(60)
+    # no restart and no refinement: the runs of differences are never cut
+    si.fista(A, b, penalty, tol=0, max_iter=150, restart=False, refine=False)
+    moves = [m for _, m in events]
+    assert any(moves) and not all(moves)
+    wait, last = 5, 0
+    for at, moved in events:
+        assert at - last == wait, events
+        wait = 5 if moved else min(2 * wait, 20)
+        last = at

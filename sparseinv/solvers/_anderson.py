@@ -3,7 +3,8 @@ r"""Anderson extrapolation of the proximal-gradient iterates, from a memory of t
 The loop hands every iteration's difference :math:`u = x_{k+1} - x_k` (and
 :math:`A u`, which it has anyway) to a :class:`Memory`, a ring of ``M`` preallocated
 slots: one copy per iteration, no re-stacking. Every ``M`` iterations of a column's
-run, the weights :math:`c` (summing to 1) that minimize
+run (``2M``, then ``4M`` after tries that were rejected; ``M`` again after one that
+moved the column), the weights :math:`c` (summing to 1) that minimize
 :math:`\|\sum_i c_i u_i\|` combine its last ``M + 1`` iterates (Bertrand & Massias,
 2021, as in celer and skglm); since the iterates are the last one minus partial
 sums of differences,
@@ -33,6 +34,7 @@ from sparseinv.solvers._state import Batch
 Array = Any
 
 _MAX_WEIGHT = 1e3  # ‖c‖₁ beyond this: the combination would amplify rounding
+_MAX_BACKOFF = 4  # rejected tries stretch the wait to at most this many memories
 _TINY = np.finfo(float).tiny
 
 
@@ -62,6 +64,9 @@ class Memory:
         self.dx = xp.empty((size, *model_shape), dtype=dtype)
         self.da = xp.empty((size, *data_shape), dtype=dtype)
         self.filled = np.zeros(model_shape[1], dtype=np.int64)  # differences of each column's run
+        # differences before a column's next try: doubled by a rejected extrapolation
+        # (up to _MAX_BACKOFF memories), back to one memory after an accepted one
+        self.wait = np.full(model_shape[1], size, dtype=np.int64)
         self.cursor = 0  # the slot the next difference goes to
 
     def push(self, mom: Array, amom: Array) -> None:
@@ -75,7 +80,7 @@ class Memory:
         out = Memory.__new__(Memory)
         out.size, out.xp, out.cursor = self.size, self.xp, self.cursor
         out.dx, out.da = self.dx[:, :, idx], self.da[:, :, idx]
-        out.filled = self.filled[idx]
+        out.filled, out.wait = self.filled[idx], self.wait[idx]
         return out
 
     def order(self) -> list[int]:
@@ -147,14 +152,20 @@ def extrapolate(
     (ndarray, Array) or None
         The columns moved and their new iterates, or None when none moved.
     """
-    memory.push(batch.mom, batch.amom)
-    memory.filled = np.where(grow, memory.filled + 1, 0)
-    ready = memory.filled >= memory.size
+    filled = np.where(grow, memory.filled + 1, 0)
+    # a try combines the last `size` differences: earlier ones need not be stored
+    if np.any(filled > memory.wait - memory.size):
+        memory.push(batch.mom, batch.amom)
+    memory.filled = filled
+    ready = filled >= memory.wait
     if not ready.any():
         return None
     everyone = bool(ready.all())
     idx = None if everyone else np.flatnonzero(ready)
     memory.filled[ready] = 0
+    # until a try moves a column, its next one comes later (the cost of a try is a Gram
+    # matrix, a solve and a pass over the memory; most are rejected on some problems)
+    memory.wait[ready] = np.minimum(2 * memory.wait[ready], _MAX_BACKOFF * memory.size)
     X = batch.x if everyone else batch.x[:, idx]
     AX = batch.ax if everyone else batch.ax[:, idx]
     point = anderson_point(memory, idx, X, AX, prob.space.model, prob.real)
@@ -174,6 +185,7 @@ def extrapolate(
         return None
     pick = np.flatnonzero(better)
     chosen = pick if everyone else idx[pick]
+    memory.wait[chosen] = memory.size
     batch.x[:, chosen] = X_e[:, pick]
     batch.ax[:, chosen] = AX_e[:, pick]
     # no momentum across the jump: the next step starts from x_e itself

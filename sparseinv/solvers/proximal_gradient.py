@@ -244,7 +244,8 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
         and :math:`A^H` once and lowers F; see Notes.
     anderson : bool, optional
         Every 5 iterations, try an Anderson extrapolation of the last iterates and
-        keep it if it lowers F (default True). Costs no operator application.
+        keep it if it lowers F (default True; after a rejected try the next waits
+        twice as long, up to 20 iterations). Costs no operator application.
 
     Returns
     -------
@@ -288,7 +289,11 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
       Anderson weights (minimizing the norm of the combined differences, as in
       celer and skglm) and the extrapolated point replaces the iterate if F is
       lower there; :math:`Ax` of that point is the same combination of the stored
-      :math:`Ax_i`, so the test is free.
+      :math:`Ax_i`, so the test is free. A rejected try doubles the wait before
+      the next one (10, then 20 iterations) and an accepted one brings it back to
+      5: where most tries are rejected (29 of 31 on the spike deconvolution of the
+      speed benchmark), their vector work is saved, and the differences are stored
+      only in the iterations the next try combines.
 
     **Working set** (explicit matrices with L1). For a numpy array or scipy sparse
     matrix with more than 200 columns, a 1-D ``b``, an L1 penalty with every
