@@ -2,7 +2,7 @@ r"""Anderson extrapolation of the proximal-gradient iterates, from a memory of t
 
 The loop hands every iteration's difference :math:`u = x_{k+1} - x_k` (and
 :math:`A u`, which it has anyway) to a :class:`Memory`, a ring of ``M`` preallocated
-slots: one copy per iteration, no re-stacking. Every ``M`` iterations of a column's
+slots: at most one copy per iteration, no re-stacking. Every ``M`` iterations of a column's
 run (``2M``, then ``4M`` after tries that were rejected; ``M`` again after one that
 moved the column), the weights :math:`c` (summing to 1) that minimize
 :math:`\|\sum_i c_i u_i\|` combine its last ``M + 1`` iterates (Bertrand & Massias,
