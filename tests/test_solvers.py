@@ -468,3 +468,24 @@ def test_pylops_fista_with_converted_eps_reaches_our_optimum():
         pylops.MatrixMult(A), b, niter=5000, eps=si.to_pylops_eps(lam), tol=0
     )[0]
     assert np.allclose(theirs, ours.x, atol=1e-6)
+
+
+def test_fistas_momentum_tables_are_the_recurrence_and_shared_read_only():
+    # every solve starts from one cached table: it must hold the recurrence's values
+    # and no solve may write into it
+    import math
+
+    from sparseinv.solvers._state import Momentum
+
+    t = [1.0]
+    for _ in range(600):
+        t.append(0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t[-1] * t[-1])))
+    t = np.array(t)
+    first, second = Momentum(), Momentum()
+    assert first.t is second.t and not first.t.flags.writeable
+    with pytest.raises(ValueError):
+        first.beta[0] = 1.0
+    first.extend(600)
+    np.testing.assert_array_equal(first.t, t)
+    np.testing.assert_array_equal(first.beta, (t[:-1] - 1.0) / t[1:])
+    assert second.t.size == 257  # extending one table leaves the shared one as it was
