@@ -359,15 +359,20 @@ def test_callback_sees_the_whole_block_and_a_numpy_true_stops():
     assert (res.stop_reason == "callback").all()
 
 
+def _dense_matrix(rng, dtype, order):
+    """A 30×50 Gaussian matrix of ``dtype`` (complex: both parts) in memory ``order``."""
+    A = rng.standard_normal((30, 50)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        A = A + 1j * rng.standard_normal((30, 50))
+    return np.asarray(A, order=order)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_a_dense_block_is_applied_exactly_in_any_memory_order(dtype, order):
     # the numpy path computes A X as (Xᵀ Aᵀ)ᵀ and Aᴴ R as (Rᴴ A)ᴴ: the same products
     rng = np.random.default_rng(0)
-    A = rng.standard_normal((30, 50)).astype(dtype)
-    if np.dtype(dtype).kind == "c":
-        A = A + 1j * rng.standard_normal((30, 50))
-    A = np.asarray(A, order=order)
+    A = _dense_matrix(rng, dtype, order)
     op = si.as_operator(A)
     A_before = A.copy()
     for c in (1, 2, 7):
@@ -392,11 +397,7 @@ def test_a_dense_block_is_applied_exactly_in_any_memory_order(dtype, order):
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_the_check_of_a_dense_matrix_gives_its_column_norms(dtype, order):
     # one pass checks A and finds ‖a_i‖ (the working set's scores): they must be exact
-    rng = np.random.default_rng(2)
-    A = rng.standard_normal((30, 50)).astype(dtype)
-    if np.dtype(dtype).kind == "c":
-        A = A + 1j * rng.standard_normal((30, 50))
-    A = np.asarray(A, order=order)
+    A = _dense_matrix(np.random.default_rng(2), dtype, order)
     A[:, 7] = 0.0
     tol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-13
     norms = si.as_operator(A).column_norms()
