@@ -182,7 +182,7 @@ def run_sparseinv(
     f_ref: float,
     opts: TraceOptions,
     floor: BareTimes,
-    tolerances: tuple[float, ...] = (TARGET,),
+    tolerances: tuple[float, ...],
 ) -> list[Run]:
     """sparseinv.fista stopped at the target (oracle count), and on its own certificate.
 

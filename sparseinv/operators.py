@@ -148,7 +148,7 @@ class CountingOperator:
         if xp is np:
             # one pass gives the column norms (the working set's scores) and the check:
             # a NaN or an infinity makes its column's sum of squares non-finite
-            self._column_sq = _column_sq(A)
+            self._column_sq = column_squares(A)
             finite = bool(np.all(np.isfinite(self._column_sq))) or bool(np.all(np.isfinite(A)))
         else:
             finite = bool(xp.all(xp.isfinite(A)))
@@ -482,8 +482,19 @@ def as_operator(A: Any, *, n_columns: int = 1) -> CountingOperator:
     return CountingOperator(A, n_columns=n_columns)
 
 
-def _column_sq(A: np.ndarray) -> np.ndarray:
-    """Σ_i |a_ij|² of every column in one pass over a numpy matrix (no copy of it)."""
+def column_squares(A: Any) -> np.ndarray:
+    """Σ_i |a_ij|² of every column of a numpy or scipy sparse matrix, in one pass, no copy of A.
+
+    (``np.linalg.norm(A, axis=0)`` makes copies.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column_squares(np.array([[3.0, 1j], [4.0, 0.0]])).tolist()
+    [25.0, 1.0]
+    """
+    if sp.issparse(A):
+        return np.asarray(abs(A).power(2).sum(axis=0)).ravel()
     if A.dtype.kind != "c":
         return np.einsum("ij,ij->j", A, A)
     real = A.real.dtype

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from sparseinv.operators import column_squares
 from sparseinv.penalties import L1, Penalty
 from sparseinv.result import ConvergenceWarning, SolveResult, warn_if_unconverged
 
@@ -86,7 +87,7 @@ def solve(
     if sp.issparse(A):
         A = A.tocsc()  # column slices
     x = np.zeros(n, dtype=dtype) if x0 is None else np.array(x0, dtype=dtype).reshape(n)
-    col_norms = _column_norms(A) if column_norms is None else column_norms
+    col_norms = np.sqrt(column_squares(A)) if column_norms is None else column_norms
     adjoint = _adjoint(A)
     residual = b.copy() if x0 is None else b - A @ x
     full = L1(lam)
@@ -196,14 +197,3 @@ def _adjoint(A: Any) -> Any:
     if np.iscomplexobj(A):
         return lambda r: (r.conj() @ A).conj()
     return A.T.__matmul__
-
-
-def _column_norms(A: Any) -> np.ndarray:
-    """‖a_i‖ of every column, in one pass over A (``np.linalg.norm(A, axis=0)`` makes copies)."""
-    if sp.issparse(A):
-        return np.sqrt(np.asarray(abs(A).power(2).sum(axis=0)).ravel())
-    if np.iscomplexobj(A):
-        sq = np.einsum("ij,ij->j", A.real, A.real) + np.einsum("ij,ij->j", A.imag, A.imag)
-    else:
-        sq = np.einsum("ij,ij->j", A, A)
-    return np.sqrt(sq)
