@@ -436,3 +436,43 @@ def test_the_refinements_products_on_free_columns_equal_the_scattered_ones(dtype
     # other operators: None, the caller applies A and Aᴴ itself
     assert si.as_operator(sp.csr_matrix(A)).normal_on(rows) is None
     assert si.as_operator(aslinearoperator(A)).normal_on(rows) is None
+
+
+def test_a_batch_refines_its_columns_together(monkeypatch):
+    # the columns' supports settle at different iterations; each CG step of a
+    # refinement is one block application whatever the columns it serves, so a batch
+    # gathers them (a refinement per column each time one fell due made 72 refinements
+    # of one or two traces each for 64 traces, and 2.4 s against 1.4 s)
+    from sparseinv.solvers import _loop
+
+    rng = np.random.default_rng(3)
+    nt, k = 150, 24
+    wav = pylops.utils.wavelets.ricker(np.arange(15) * 0.004, f0=30)[0]
+
+    def conv(c):
+        return pylops.signalprocessing.Convolve1D((nt, c), h=wav, offset=len(wav) // 2, axis=0)
+
+    traces = np.zeros((nt, k))
+    for j in range(k):
+        traces[rng.choice(nt, 6, replace=False), j] = rng.standard_normal(6)
+    B = (conv(k) @ traces.ravel()).reshape(nt, k) + 0.02 * rng.standard_normal((nt, k))
+    batch = si.ColumnBatch(conv(k), n_columns=k, resize=lambda columns: conv(len(columns)))
+    lam = 0.05 * si.lam_max(batch, B)[None, :]
+    sizes = []
+    refine = _loop.refine_columns
+
+    def counted(batch_, prob):
+        sizes.append(batch_.x.shape[1])
+        return refine(batch_, prob)
+
+    monkeypatch.setattr(_loop, "refine_columns", counted)
+    res = si.fista(batch, B, si.L1(lam), tol=1e-10, max_iter=20000)
+    assert np.all(res.converged)
+    assert sizes and np.mean(sizes) >= 3, sizes  # gathered: not one column at a time
+    assert len(sizes) <= k / 3, sizes  # the old rule: 11 refinements of 2.2 traces on average
+    for j in (0, k // 2, k - 1):  # and every column still reaches its own optimum
+        alone = si.fista(conv(1), B[:, j], si.L1(float(lam[0, j])), tol=1e-10, max_iter=20000)
+        assert abs(res.column(j).objective - alone.objective) <= 1e-8 * abs(alone.objective)
+    sizes.clear()
+    si.fista(conv(1), B[:, 0], si.L1(float(lam[0, 0])), tol=1e-10, max_iter=20000)
+    assert sizes and set(sizes) == {1}  # a single solve refines as soon as it is due

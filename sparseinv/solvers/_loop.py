@@ -4,7 +4,8 @@ The state is explicit (:class:`~sparseinv.solvers._state.Batch`); FISTA is this
 loop with momentum and restart, plus a conjugate-gradient refinement once the
 support has settled and an Anderson extrapolation. Each column of a data block is
 its own problem, with its own step, momentum, restart, stopping and divergence
-test; a 1-D problem is the batch of one, and columns that stop leave the batch.
+test (the refinements alone wait for each other, see :func:`_gathered`); a 1-D
+problem is the batch of one, and columns that stop leave the batch.
 
 Every iteration applies A once and Aᴴ once, objective and optimality included:
 A·y is a combination of A·x_k and A·x_{k-1}, the sufficient-decrease test uses
@@ -44,6 +45,11 @@ _BACKOFF = 2  # ...a number doubled by each failed test, so growth fades where i
 _SAFETY = 0.9  # a failed test sets step = _SAFETY / (observed curvature)
 _MAX_BACKTRACK = 100  # failed tests in one iteration before a column is declared diverged
 _PATIENCE = 5  # iterations with an unchanged support before a CG refinement
+#: a batch refines its due columns together: once 1/_QUORUM of its columns are due, or
+#: when one has waited _MAX_DEFER more iterations (a CG step costs a block application
+#: whatever the number of columns it serves)
+_QUORUM = 3
+_MAX_DEFER = 25
 _ANDERSON_MEMORY = 5  # differences (of 6 iterates) combined by one Anderson extrapolation
 _MAX_WAIT = 8  # most iterations between two evaluations of a costly optimality measure
 _TINY = np.finfo(float).tiny
@@ -256,7 +262,7 @@ class _Loop:
                     # more free coefficients than rows: the restricted system is singular and
                     # the active-set CG would march through sign changes; steps settle it first
                     due &= prob.space.model.count(self.batch.x != 0) <= prob.op.shape[0]
-                if due.any():
+                if due.any() and _gathered(due, self.unchanged - self.patience):
                     refined = due
             # the last iteration's measure is the result's: always taken
             evaluate = (it >= self.next_check) if self.gated and it < max_iter else None
@@ -597,3 +603,15 @@ def _result(record: Record, setup: Setup, solver: str, tol: float, warn: bool) -
     if warn:
         warn_if_unconverged(result, tol=tol)
     return result
+
+
+def _gathered(due: np.ndarray, waited: np.ndarray) -> bool:
+    """Whether the columns ``due`` for a refinement run it now, together.
+
+    One column refines at once (a single solve is unchanged). In a batch, a CG step
+    costs one block application whatever the number of columns it serves, and the
+    columns fall due at different iterations: a due column keeps stepping (which
+    costs it nothing it would not have spent) until a quorum is due or it has waited
+    :data:`_MAX_DEFER` iterations.
+    """
+    return due.sum() * _QUORUM >= due.size or bool(waited[due].max() >= _MAX_DEFER)

@@ -77,7 +77,8 @@ _SHARED_NOTES = r"""
     coefficient ``(n,)``, per coefficient and column ``(n, k)``, or per group
     ``(G,)`` / ``(G, k)`` (the table in :mod:`sparseinv.penalties`). Each column is
     its own problem, with its own step, momentum, restart, stopping and divergence
-    test; the result holds one entry per column and ``res.column(j)`` is column
+    test (FISTA's refinements alone are gathered across columns: see below); the
+    result holds one entry per column and ``res.column(j)`` is column
     ``j``'s own :class:`~sparseinv.SolveResult`. An array or sparse matrix is
     applied to the block at once (one BLAS-3 product), a ``LinearOperator`` through
     ``matmat``/``rmatmat`` (pylops' default loops over the columns; a pylops
@@ -284,7 +285,12 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
       extra rmatvec and with a certified optimality measure. This is what lets
       FISTA finish on ill-conditioned problems (deconvolution), where its own rate
       is poor once the support is found. Complex L1, whose modulus is not
-      quadratic on the support, is never refined.
+      quadratic on the support, is never refined. In a batch the columns' supports
+      settle at different iterations, while a CG step costs one block application
+      whatever the number of columns it serves: a column that falls due keeps
+      stepping until a third of the running columns are due or it has waited 25
+      iterations, and they are refined together (on 256 deconvolved traces, 3,941
+      block applications instead of 20,650, and 0.67× the time).
     - ``anderson=True``: every 5 iterations the last 6 iterates are combined with
       Anderson weights (minimizing the norm of the combined differences, as in
       celer and skglm) and the extrapolated point replaces the iterate if F is
