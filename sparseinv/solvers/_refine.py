@@ -13,17 +13,31 @@ from sparseinv.solvers._state import Batch
 Array = Any
 
 _CG_MAX_ITER = 100  # CG steps per refinement
+#: a free set of at most this many coefficients (and rows of A) is solved directly:
+#: building its columns costs at most what a capped CG costs in applications
+_DIRECT_MAX = 2 * _CG_MAX_ITER + 56
 _CG_RTOL = 1e-10  # relative residual at which CG stops
 _ROUNDING = 100.0  # residuals below this many ulps of the gradient are rounding, not signal
 _GROWTH = 100.0  # a residual this many times above its best: CG has lost its way
 
 
 def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
-    r"""Minimize F on the free set of each column by conjugate gradients, where it is quadratic.
+    r"""Minimize F on the free set of each column, where it is quadratic.
 
     With the support (and L1 signs) of x fixed, F is the quadratic
-    ½‖A_S x_S - b‖² + (penalty's quadratic), minimized by CG on the normal
-    equations, one matvec and one rmatvec per CG step. The step is cut where a
+    ½‖A_S x_S - b‖² + (penalty's quadratic).
+
+    **Direct** (one real column on one process, a free set of at most
+    :data:`_DIRECT_MAX` coefficients and no more than the rows of A): the
+    columns A_S are gathered (a matrix) or computed (a ``LinearOperator``: one
+    matvec per column, counted), and :func:`_direct` solves the normal equations
+    with active-set cuts at the limits. CG on a restricted deconvolution stops at
+    its cap, five times over on the speed benchmark's trace; the direct solve
+    lands on the minimizer and the next refinement certifies the optimum (p3:
+    753 applications instead of 1,291, 0.7-0.8× the time).
+
+    **Conjugate gradients** otherwise, on the normal equations, one matvec and
+    one rmatvec per CG step. The step is cut where a
     coefficient would leave the interval where F is that quadratic (a sign change
     for L1, a bound), and that coefficient is set to the limit and leaves the free
     set (an active-set step); coefficients at a bound are not free to begin with.
@@ -67,9 +81,146 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
     offset = xp.broadcast_to(_rows(pen_grad, rows) - hess * X, X.shape)  # + hess·x: the gradient
     # where F is this quadratic: each free coefficient keeps its sign (L1) and its bounds
     limits = pen.free_limits(X_old)
+    lo = hi = None
     if limits is not None:
         lo, hi = (limit[rows] for limit in limits)
     eps = float(np.finfo(prob.real).eps)
+
+    local = type(space.model) is Reducer and type(space.data) is Reducer
+    A_S = None
+    if (
+        local
+        and c == 1
+        and X.dtype.kind == "f"
+        and int(rows.size) <= min(_DIRECT_MAX, prob.op.shape[0])
+    ):
+        A_S = prob.op.columns_of(rows, prob.columns)
+    if A_S is not None:
+        # the restricted problem's data: b less what the coefficients off the free set fit
+        r_fixed = prob.b - (AX_old - A_S @ X)
+        X = _direct(xp, A_S, X, r_fixed, offset, hess, lo, hi)
+    else:
+        X = _conjugate_gradients(
+            prob, batch, X, G, mask, masked, rows, offset, hess, curved, limits, lo, hi, eps
+        )
+    # check the result against F itself, with A x and the gradient computed anew
+    X_full = X_old.copy()
+    X_full[rows] = X
+    AX = prob.forward(X_full)
+    R = AX - prob.b
+    G_full = prob.adjoint(R)
+    with np.errstate(over="ignore", invalid="ignore"):
+        F = 0.5 * space.data.sq_norm(R) + pen.value(X_full)
+    keep = np.isfinite(F) & (F <= batch.objective)
+    X = X_full
+    if not keep.all():
+        kcol = prob.col(keep) > 0
+        X = xp.where(kcol, X_full, X_old)
+        AX = xp.where(kcol, AX, AX_old)
+        G_full = xp.where(kcol, G_full, G_old)
+        R = AX - prob.b
+        F = np.where(keep, F, batch.objective)
+    scol = prob.col(batch.step)
+    Z = pen.prox(X - scol * G_full, scol)
+    dd = space.model.sq_norm(Z - X)
+    optimality = measure(prob, F, R, G_full, X, Z, dd, batch.step)
+    new = Batch(
+        x=X,
+        ax=AX,
+        mom=None if batch.mom is None else xp.zeros_like(X),
+        amom=None if batch.amom is None else xp.zeros_like(AX),
+        grad=G_full,
+        grad_known=np.ones(c, dtype=bool),
+        objective=F,
+        age=np.zeros(c, dtype=np.int64),
+        step=batch.step,
+        streak=batch.streak,
+        need=batch.need,
+        ax_exact=np.ones(c, dtype=bool),
+    )
+    return new, optimality
+
+
+def _direct(
+    xp: Any,
+    A_S: Array,
+    X: Array,
+    r_fixed: Array,
+    offset: Array,
+    hess: Any,
+    lo: Array | None,
+    hi: Array | None,
+) -> Array:
+    r"""The minimizer of the restricted quadratic of one column, by an active-set method.
+
+    F on the free set S is :math:`\tfrac12\|A_S x - r\|^2 + o^T x + \tfrac12 x^T D x`
+    (``r_fixed`` = b less the fit of the coefficients off S, ``offset`` o, ``hess``
+    the diagonal D). Its normal matrix :math:`A_S^T A_S + D` is solved directly, and
+    the step from ``X`` towards the solution is cut where a coefficient reaches a
+    limit (a sign change for L1, a bound), which then stays there; the rest is solved
+    again, at most once per coefficient. Each move lowers the quadratic, and a
+    singular or non-finite system leaves ``X`` where it is (the caller keeps a
+    refined point only where F fell).
+    """
+    s = int(X.shape[0])
+    x = X[:, 0].copy()
+    H = A_S.T @ A_S
+    if not _is_zero(hess):
+        H = H + xp.diag(xp.broadcast_to(xp.asarray(hess, dtype=H.dtype).reshape(-1), (s,)))
+    rhs = (A_S.T @ r_fixed)[:, 0] - xp.broadcast_to(offset, X.shape)[:, 0]
+    free = xp.ones(s, dtype=bool)
+    for _ in range(s):
+        f = xp.flatnonzero(free)
+        if f.size == 0:
+            break
+        d = xp.flatnonzero(~free)
+        r = rhs[f] - H[xp.ix_(f, d)] @ x[d] if d.size else rhs[f]
+        try:
+            target = xp.linalg.solve(H[xp.ix_(f, f)], r)
+        except np.linalg.LinAlgError:  # cupy raises numpy's too
+            break
+        if not bool(xp.all(xp.isfinite(target))):
+            break
+        step = target - x[f]
+        if lo is None:
+            x[f] = target
+            break
+        low, high = lo[f, 0], hi[f, 0]
+        out = (target < low) | (target > high)
+        if not bool(out.any()):
+            x[f] = target
+            break
+        limit = xp.where(step > 0, high, low)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = xp.where(out, (limit - x[f]) / xp.where(out, step, 1), np.inf)
+        first = int(xp.argmin(ratios))
+        x[f] += float(ratios[first]) * step
+        x[f[first]] = limit[first]  # exactly at its limit, and fixed there
+        free[f[first]] = False
+    return x.reshape(-1, 1)
+
+
+def _conjugate_gradients(
+    prob: Problem,
+    batch: Batch,
+    X: Array,
+    G: Array,
+    mask: Array,
+    masked: bool,
+    rows: Array,
+    offset: Array,
+    hess: Any,
+    curved: bool,
+    limits: Any,
+    lo: Array | None,
+    hi: Array | None,
+    eps: float,
+) -> Array:
+    """CG on the free rows ``rows`` of the iterates ``X`` (active-set cuts at the limits)."""
+    space = prob.space
+    xp = space.xp
+    c = X.shape[1]
+    local = type(space.model) is Reducer and type(space.data) is Reducer
 
     def residual() -> Array:
         rho = G + offset
@@ -92,10 +243,11 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
     # a block of columns on an explicit matrix with few free rows: the products need
     # only its free columns (one column keeps the full product, the same bits as the
     # solve of that matrix wrapped as a LinearOperator)
-    local = type(space.model) is Reducer and type(space.data) is Reducer
     few = 2 * int(rows.size) <= prob.op.shape[1]
     normal = prob.op.normal_on(rows) if local and few and c >= 2 else None
-    scattered = None if normal is not None else xp.zeros_like(X_old)  # zero off the free rows
+    scattered = (
+        None if normal is not None else xp.zeros((prob.op.shape[1], c), dtype=X.dtype)
+    )  # zero off the free rows
     for _ in range(_CG_MAX_ITER):
         if not running.any():
             break
@@ -161,42 +313,7 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
         np.minimum(best, rr, out=best)
         running &= (rr > target) & (rr <= _GROWTH * best) & np.isfinite(rr)
 
-    # check the result against F itself, with A x and the gradient computed anew
-    X_full = X_old.copy()
-    X_full[rows] = X
-    AX = prob.forward(X_full)
-    R = AX - prob.b
-    G_full = prob.adjoint(R)
-    with np.errstate(over="ignore", invalid="ignore"):
-        F = 0.5 * space.data.sq_norm(R) + pen.value(X_full)
-    keep = np.isfinite(F) & (F <= batch.objective)
-    X = X_full
-    if not keep.all():
-        kcol = prob.col(keep) > 0
-        X = xp.where(kcol, X_full, X_old)
-        AX = xp.where(kcol, AX, AX_old)
-        G_full = xp.where(kcol, G_full, G_old)
-        R = AX - prob.b
-        F = np.where(keep, F, batch.objective)
-    scol = prob.col(batch.step)
-    Z = pen.prox(X - scol * G_full, scol)
-    dd = space.model.sq_norm(Z - X)
-    optimality = measure(prob, F, R, G_full, X, Z, dd, batch.step)
-    new = Batch(
-        x=X,
-        ax=AX,
-        mom=None if batch.mom is None else xp.zeros_like(X),
-        amom=None if batch.amom is None else xp.zeros_like(AX),
-        grad=G_full,
-        grad_known=np.ones(c, dtype=bool),
-        objective=F,
-        age=np.zeros(c, dtype=np.int64),
-        step=batch.step,
-        streak=batch.streak,
-        need=batch.need,
-        ax_exact=np.ones(c, dtype=bool),
-    )
-    return new, optimality
+    return X
 
 
 def _rows(value: Any, rows: Array) -> Any:
