@@ -397,26 +397,47 @@ class CountingOperator:
 
         return apply
 
-    def columns_of(self, rows: Array, columns: Any = None) -> Array | None:
-        r"""The columns ``rows`` of A as a dense ``(m, len(rows))`` block, or None.
+    def columns_of(self, rows: list[Array], columns: Any = None) -> list[Array] | None:
+        r"""For each column j of a block, the columns ``rows[j]`` of A (dense), or None.
 
         An array or a sparse matrix gives them by a gather (no application
         counted); a ``LinearOperator`` by applying A to the unit vectors
-        :math:`e_i, i \in` ``rows``, counted as ``len(rows)`` applications (to the
-        columns of the solve named by ``columns``, as in :meth:`forward`). None for
-        a :class:`ColumnBatch` and a distributed operator.
+        :math:`e_i, i \in` ``rows[j]``, one matvec each, counted for column j of
+        the solve (``columns``, as in :meth:`forward`); a :class:`ColumnBatch`,
+        whose columns may each see their own operator, by block applications with
+        column j's unit vectors in column j, as many as the longest ``rows[j]``.
+        None for a distributed operator.
 
         Examples
         --------
         >>> import numpy as np, scipy.sparse as sp, scipy.sparse.linalg as sla
         >>> A = np.arange(6.0).reshape(2, 3)
-        >>> as_operator(sp.csr_matrix(A)).columns_of(np.array([2, 0])).tolist()
+        >>> as_operator(sp.csr_matrix(A)).columns_of([np.array([2, 0])])[0].tolist()
         [[2.0, 0.0], [5.0, 3.0]]
         >>> op = as_operator(sla.aslinearoperator(A))
-        >>> op.columns_of(np.array([1])).tolist(), op.n_matvec
+        >>> op.columns_of([np.array([1])])[0].tolist(), op.n_matvec
         ([[1.0], [4.0]], 1)
         """
-        return None if self._columns is None else self._columns(rows, columns)
+        c = len(rows)
+        solve_columns = np.arange(c) if columns is None else np.asarray(columns, dtype=np.intp)
+        if self._columns is not None:
+            return [self._columns(r, solve_columns[j : j + 1]) for j, r in enumerate(rows)]
+        if self.batch is None:
+            return None
+        xp = array_module(rows[0])
+        m, n = self.shape
+        sizes = np.array([int(r.size) for r in rows])
+        out = [xp.empty((m, int(size)), dtype=self.dtype) for size in sizes]
+        E = xp.zeros((n, c), dtype=self.dtype)
+        for t in range(int(sizes.max(initial=0))):
+            live = np.flatnonzero(sizes > t)
+            at = xp.asarray([int(rows[j][t]) for j in live])
+            E[at, live] = 1
+            AE = self.forward(E, solve_columns)
+            E[at, live] = 0
+            for j in live.tolist():
+                out[j][:, t] = AE[:, j]
+        return out
 
     def _count(self, counts: np.ndarray, columns: Any) -> None:
         if columns is None or len(columns) == len(counts):
