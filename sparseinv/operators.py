@@ -431,10 +431,10 @@ class CountingOperator:
         E = xp.zeros((n, c), dtype=self.dtype)
         for t in range(int(sizes.max(initial=0))):
             live = np.flatnonzero(sizes > t)
-            at = xp.asarray([int(rows[j][t]) for j in live])
-            E[at, live] = 1
+            at = (xp.asarray([int(rows[j][t]) for j in live]), xp.asarray(live))
+            E[at] = 1
             AE = self.forward(E, solve_columns)
-            E[at, live] = 0
+            E[at] = 0
             for j in live.tolist():
                 out[j][:, t] = AE[:, j]
         return out

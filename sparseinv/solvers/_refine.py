@@ -17,6 +17,7 @@ _CG_MAX_ITER = 100  # CG steps per refinement
 #: building its columns costs at most what a capped CG costs in applications
 _DIRECT_MAX = 2 * _CG_MAX_ITER + 56
 _DIRECT_ENTRIES = 2**23  # entries of the A_S held at once (64 MB in float64)
+_MAX_DROPS = 32  # coefficients a direct refinement stops at their limit, at most
 _CG_RTOL = 1e-10  # relative residual at which CG stops
 _ROUNDING = 100.0  # residuals below this many ulps of the gradient are rounding, not signal
 _GROWTH = 100.0  # a residual this many times above its best: CG has lost its way
@@ -53,9 +54,9 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
 
     The CG vectors live on the free coefficients only (the union of the columns'
     free sets, each column masked to its own): a direction is scattered into a
-    zero block for A, and only the free rows of Aᴴ's result are read. For a block
-    of two or more columns on an explicit numpy matrix, on one process, whose free
-    set is at most half its columns, the products use only those columns
+    zero block for A, and only the free rows of Aᴴ's result are read. On an
+    explicit numpy matrix, on one process, with a free set of at most half its
+    columns, the products use only those columns
     (:meth:`~sparseinv.operators.CountingOperator.normal_on`), counted as the same
     applications. A x and the
     gradient are not carried along: they are recomputed exactly at the end (one
@@ -182,7 +183,7 @@ def _direct(
     the diagonal D). Its normal matrix :math:`A_S^T A_S + D` is solved directly, and
     the step from ``X`` towards the solution is cut where a coefficient reaches a
     limit (a sign change for L1, a bound), which then stays there; the rest is solved
-    again, at most once per coefficient. Each move lowers the quadratic, and a
+    again (at most :data:`_MAX_DROPS` times). Each move lowers the quadratic, and a
     singular or non-finite system leaves ``X`` where it is (the caller keeps a
     refined point only where F fell).
     """
@@ -193,7 +194,7 @@ def _direct(
         H = H + xp.diag(xp.broadcast_to(xp.asarray(hess, dtype=H.dtype).reshape(-1), (s,)))
     rhs = (A_S.T @ r_fixed)[:, 0] - xp.broadcast_to(offset, X.shape)[:, 0]
     free = xp.ones(s, dtype=bool)
-    for _ in range(s):
+    for _ in range(min(s, _MAX_DROPS + 1)):
         f = xp.flatnonzero(free)
         if f.size == 0:
             break
@@ -264,11 +265,10 @@ def _conjugate_gradients(
     P = rho
     running = (rr > target) & np.isfinite(rr)
     flat_scale = _ROUNDING * eps / batch.step  # curvature below this times ‖p‖² is zero
-    # a block of columns on an explicit matrix with few free rows: the products need
-    # only its free columns (one column keeps the full product, the same bits as the
-    # solve of that matrix wrapped as a LinearOperator)
+    # an explicit matrix with few free rows: the products need only its free columns
+    # (dense CS 2000×10000 with 1,307 free coefficients: 7.6 times fewer flops per step)
     few = 2 * int(rows.size) <= prob.op.shape[1]
-    normal = prob.op.normal_on(rows) if local and few and c >= 2 else None
+    normal = prob.op.normal_on(rows) if local and few else None
     scattered = (
         None if normal is not None else xp.zeros((prob.op.shape[1], c), dtype=X.dtype)
     )  # zero off the free rows
