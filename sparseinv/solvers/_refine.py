@@ -14,7 +14,7 @@ Array = Any
 
 _CG_MAX_ITER = 100  # CG steps per refinement
 #: a free set of at most this many coefficients (and rows of A) is solved directly:
-#: building its columns costs at most what a capped CG costs in applications
+#: building its columns costs about what a capped CG costs in applications
 _DIRECT_MAX = 2 * _CG_MAX_ITER + 56
 _DIRECT_ENTRIES = 2**23  # entries of the A_S held at once (64 MB in float64)
 _MAX_DROPS = 32  # coefficients a direct refinement stops at their limit, at most
