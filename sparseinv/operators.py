@@ -384,7 +384,7 @@ class CountingOperator:
         """
         if self._dense is None:
             return None
-        A_S = np.take(self._dense, rows, axis=1)  # twice as fast as A[:, rows]
+        A_S = self._columns(rows, None)  # the gather of columns_of
         conj = A_S.dtype.kind == "c"
 
         def apply(P: Array, columns: Any = None) -> Array:
