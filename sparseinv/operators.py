@@ -219,21 +219,8 @@ class CountingOperator:
 
         self._forward = forward
         self._adjoint = adjoint
-
-        def columns(rows: Array, solve_columns: Any) -> Array:
-            # one matvec per unit vector: pylops' default matmat took 5x as long
-            xp = array_module(rows)
-            out = xp.empty((self.shape[0], rows.size), dtype=self.dtype)
-            unit = xp.zeros(self.shape[1], dtype=self.dtype)
-            for j, i in enumerate(rows.tolist()):
-                unit[i] = 1
-                out[:, j] = A.matvec(unit).reshape(-1)
-                unit[i] = 0
-                self.n_matvec += 1
-                self._count(self.column_matvec, solve_columns)
-            return out
-
-        self._columns = columns
+        # one matvec per unit vector (pylops' default matmat took 5x as long)
+        self._columns = lambda rows, columns: self._on_unit_vectors([rows], columns)[0]
 
     def _wrap_batch(self, batch: ColumnBatch) -> None:
         self.shape = batch.shape
@@ -420,20 +407,28 @@ class CountingOperator:
         """
         c = len(rows)
         solve_columns = np.arange(c) if columns is None else np.asarray(columns, dtype=np.intp)
-        if self._columns is not None:
-            return [self._columns(r, solve_columns[j : j + 1]) for j, r in enumerate(rows)]
-        if self.batch is None:
+        if self.batch is not None:
+            return self._on_unit_vectors(rows, solve_columns)
+        if self._columns is None:
             return None
+        return [self._columns(r, solve_columns[j : j + 1]) for j, r in enumerate(rows)]
+
+    def _on_unit_vectors(self, rows: list[Array], columns: Any) -> list[Array]:
+        """A applied to the unit vectors ``rows[j]`` in column j of a block, by :meth:`forward`.
+
+        One block application per position t, serving ``rows[j][t]`` of every column
+        j at once, and counted as :meth:`forward` counts.
+        """
         xp = array_module(rows[0])
         m, n = self.shape
         sizes = np.array([int(r.size) for r in rows])
         out = [xp.empty((m, int(size)), dtype=self.dtype) for size in sizes]
-        E = xp.zeros((n, c), dtype=self.dtype)
+        E = xp.zeros((n, len(rows)), dtype=self.dtype)
         for t in range(int(sizes.max(initial=0))):
             live = np.flatnonzero(sizes > t)
             at = (xp.asarray([int(rows[j][t]) for j in live]), xp.asarray(live))
             E[at] = 1
-            AE = self.forward(E, solve_columns)
+            AE = self.forward(E, columns)
             E[at] = 0
             for j in live.tolist():
                 out[j][:, t] = AE[:, j]

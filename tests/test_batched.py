@@ -494,12 +494,23 @@ def test_the_columns_of_a_batch_follow_each_columns_own_operator(budget, monkeyp
         np.testing.assert_allclose(got, M[:, r], rtol=1e-14, atol=1e-14)
     assert op.n_matvec == 3  # as many block applications as the longest list
     assert op.column_matvec.tolist() == [3, 3, 3]
-    # a batched solve on it equals the single solves (the refinements are direct here,
-    # with budget=35 one column's A_S at a time)
-    if budget is not None:
-        from sparseinv.solvers import _refine
+    # a batched solve on it equals the single solves (the refinements are direct here;
+    # with budget=35, the columns refined together get their A_S one column at a time)
+    from sparseinv.solvers import _loop, _refine
 
+    chunked = []
+    if budget is not None:
         monkeypatch.setattr(_refine, "_DIRECT_ENTRIES", budget)
+        monkeypatch.setattr(_loop, "_QUORUM", 1)  # every column due: refined together
+        monkeypatch.setattr(_loop, "_MAX_DEFER", 10**6)
+        chunks = _refine._chunks
+
+        def spy(sizes, limit):
+            out = chunks(sizes, limit)
+            chunked.append(len(out))
+            return out
+
+        monkeypatch.setattr(_refine, "_chunks", spy)
     B = np.column_stack([M @ rng.standard_normal(5) for M in mats])
     lam = 0.1 * np.array([si.lam_max(M, B[:, j]) for j, M in enumerate(mats)])[None, :]
     batch = si.ColumnBatch(blocks, n_columns=3, columns_first=True)
@@ -507,3 +518,5 @@ def test_the_columns_of_a_batch_follow_each_columns_own_operator(budget, monkeyp
     for j, M in enumerate(mats):
         alone = si.fista(M, B[:, j], si.L1(float(lam[0, j])), tol=1e-12, max_iter=20000)
         assert abs(res.column(j).objective - alone.objective) <= 1e-10 * alone.objective
+    if budget is not None:
+        assert chunked and max(chunked) >= 2, chunked  # the chunks were exercised
