@@ -166,3 +166,29 @@ def test_each_subproblem_starts_from_the_last_step(monkeypatch):
     _check_same_optimum(A, b, pen)
     assert len(starts) >= 2 and starts[0] is None
     assert all(s is not None and s > 0 for s in starts[1:])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_per_group_lambda_keeps_the_working_set_near_twice_the_support(monkeypatch, seed):
+    # two groups with λ 4× apart: each subproblem cuts the full gap little, and doubling
+    # the set on every such outer iteration took the last subproblem to all 1000 columns
+    # (old rule: widths [100, 352-376, 1000]; now [100, ~180, ~300, ~340])
+    rng = np.random.default_rng(seed)
+    m, n = 200, 1000
+    A = rng.standard_normal((m, n)) / np.sqrt(m)
+    x = np.zeros(n)
+    x[rng.choice(n, 40, replace=False)] = rng.standard_normal(40)
+    b = A @ x + 0.03 * np.linalg.norm(A @ x) / np.sqrt(m) * rng.standard_normal(m)
+    lam0 = 0.05 * si.lam_max(A, b)
+    pen = si.L1(lam0 * np.geomspace(0.5, 2, 2), groups=si.Groups.from_sizes([n // 2] * 2))
+    widths = []
+
+    def spy(sub_A, *args, **kwargs):
+        widths.append(sub_A.shape[1])
+        return _full_fista(sub_A, *args, **kwargs)
+
+    monkeypatch.setattr(proximal_gradient, "_full_fista", spy)
+    res, _ = _check_same_optimum(A, b, pen)
+    support = np.count_nonzero(res.x)
+    assert 100 < support < 200
+    assert max(widths) <= 2.5 * support < n / 2
