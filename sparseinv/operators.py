@@ -22,6 +22,8 @@ SUPPORTED_DTYPES = tuple(np.dtype(t) for t in ("float32", "float64", "complex64"
 
 _MAX_RESTRICTIONS = 32  # restrictions of a ColumnBatch kept by one solve
 _MAX_LOOKUPS = 1024  # column sets remembered as served by one of them
+#: entries of the columns of a LinearOperator kept by one solve (64 MB in float64)
+_MAX_KEPT_ENTRIES = 2**23
 
 
 class CountingOperator:
@@ -72,6 +74,7 @@ class CountingOperator:
         "_copy",
         "_dense",
         "_forward",
+        "_kept",
         "_lookups",
         "batch",
         "column_matvec",
@@ -90,6 +93,7 @@ class CountingOperator:
         self._dense = None
         self._column_sq = None
         self._columns = None
+        self._kept = {}
         if isinstance(A, ColumnBatch):
             self._wrap_batch(A)
         elif sp.issparse(A):
@@ -125,6 +129,7 @@ class CountingOperator:
         op._dense = None
         op._column_sq = None
         op._columns = None
+        op._kept = {}
         op.shape = (int(shape[0]), int(shape[1]))
         op.dtype = np.dtype(dtype)
         op._forward = forward
@@ -219,8 +224,9 @@ class CountingOperator:
 
         self._forward = forward
         self._adjoint = adjoint
-        # one matvec per unit vector (pylops' default matmat took 5x as long)
-        self._columns = lambda rows, columns: self._on_unit_vectors([rows], columns)[0]
+        # one matvec per unit vector (pylops' default matmat took 5x as long), each
+        # column kept for the next refinement, whose free set is mostly the same
+        self._columns = self._kept_columns
 
     def _wrap_batch(self, batch: ColumnBatch) -> None:
         self.shape = batch.shape
@@ -390,7 +396,8 @@ class CountingOperator:
         An array or a sparse matrix gives them by a gather (no application
         counted); a ``LinearOperator`` by applying A to the unit vectors
         :math:`e_i, i \in` ``rows[j]``, one matvec each, counted for column j of
-        the solve (``columns``, as in :meth:`forward`); a :class:`ColumnBatch`,
+        the solve (``columns``, as in :meth:`forward`), and kept: a column asked for
+        again costs nothing; a :class:`ColumnBatch`,
         whose columns may each see their own operator, by block applications with
         column j's unit vectors in column j, as many as the longest ``rows[j]``.
         None for a distributed operator.
@@ -412,6 +419,31 @@ class CountingOperator:
         if self._columns is None:
             return None
         return [self._columns(r, solve_columns[j : j + 1]) for j, r in enumerate(rows)]
+
+    def _kept_columns(self, rows: Array, columns: Any) -> Array:
+        """The columns ``rows`` of a ``LinearOperator``: those computed before, the others by
+        :meth:`_on_unit_vectors` (counted for ``columns``), kept up to
+        :data:`_MAX_KEPT_ENTRIES` entries (the store is emptied when it would hold more).
+
+        A refinement's free set is mostly the last one's: on the speed benchmark's spike
+        deconvolution the second of two refinements (212 free coefficients after 222)
+        computed only the columns it did not have.
+        """
+        xp = array_module(rows)
+        keys = [int(i) for i in rows.tolist()]
+        kept = self._kept
+        found = {i: kept[i] for i in keys if i in kept}
+        missing = [i for i in dict.fromkeys(keys) if i not in found]
+        if missing:
+            new = self._on_unit_vectors([xp.asarray(missing, dtype=rows.dtype)], columns)[0]
+            fresh = {i: new[:, t] for t, i in enumerate(missing)}
+            found.update(fresh)
+            if self.shape[0] * (len(kept) + len(fresh)) > _MAX_KEPT_ENTRIES:
+                kept.clear()
+            kept.update(fresh)
+        if not keys:
+            return xp.empty((self.shape[0], 0), dtype=self.dtype)
+        return xp.stack([found[i] for i in keys], axis=1)
 
     def _on_unit_vectors(self, rows: list[Array], columns: Any) -> list[Array]:
         """A applied to the unit vectors ``rows[j]`` in column j of a block, by :meth:`forward`.

@@ -33,8 +33,9 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
     most :data:`_DIRECT_MAX` coefficients and no more than the rows of A): each
     column's A_S is gathered (a matrix) or computed
     (:meth:`~sparseinv.operators.CountingOperator.columns_of`: one counted matvec
-    per column of A_S, or for a :class:`~sparseinv.ColumnBatch` one block
-    application per free coefficient of the largest free set), at most
+    per column of A_S not computed before in this solve, or for a
+    :class:`~sparseinv.ColumnBatch` one block application per free coefficient of
+    the largest free set), at most
     :data:`_DIRECT_ENTRIES` entries at a time, and :func:`_direct` solves its
     normal equations with active-set cuts at the limits. CG on a restricted
     deconvolution stops at its cap, five times over on the speed benchmark's
