@@ -436,14 +436,17 @@ class CountingOperator:
         missing = [i for i in dict.fromkeys(keys) if i not in found]
         if missing:
             new = self._on_unit_vectors([xp.asarray(missing, dtype=rows.dtype)], columns)[0]
-            fresh = {i: new[:, t] for t, i in enumerate(missing)}
+            # each column contiguous (a row of Aᵀ_S): stacking strided columns is slow
+            fresh = dict(zip(missing, xp.ascontiguousarray(new.T), strict=True))
             found.update(fresh)
             if self.shape[0] * (len(kept) + len(fresh)) > _MAX_KEPT_ENTRIES:
                 kept.clear()
             kept.update(fresh)
+            if len(missing) == len(keys):
+                return new  # all new, in the order asked (the first refinement)
         if not keys:
             return xp.empty((self.shape[0], 0), dtype=self.dtype)
-        return xp.stack([found[i] for i in keys], axis=1)
+        return xp.stack([found[i] for i in keys]).T
 
     def _on_unit_vectors(self, rows: list[Array], columns: Any) -> list[Array]:
         """A applied to the unit vectors ``rows[j]`` in column j of a block, by :meth:`forward`.

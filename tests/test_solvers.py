@@ -453,8 +453,11 @@ def test_contract(solver, cls, dtype):
     again = _quiet(solver, counted, b, pen, x0=x0, max_iter=50)
     assert np.array_equal(again.x, res.x)
     matrix = _quiet(solver, A, b, pen, x0=x0, max_iter=50)
-    np.testing.assert_allclose(matrix.x, res.x, rtol=1e-7, atol=1e-9)
-    assert abs(matrix.objective - res.objective) <= 1e-9 * abs(res.objective)
+    # 50 iterations from different rounding: float32 iterates agree to some ulps only
+    double = res.x.dtype == np.float64
+    rtol, atol, ftol = (1e-7, 1e-9, 1e-9) if double else (1e-4, 1e-5, 1e-6)
+    np.testing.assert_allclose(matrix.x, res.x, rtol=rtol, atol=atol)
+    assert abs(matrix.objective - res.objective) <= ftol * abs(res.objective)
 
 
 def test_result_is_frozen():
