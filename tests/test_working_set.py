@@ -31,6 +31,18 @@ def _cs(seed=0, m=120, n=600, k=12, complex_=False):
     return A, b
 
 
+def _widths(monkeypatch):
+    """The number of columns of every subproblem solved from now on, in order."""
+    widths = []
+
+    def spy(sub_A, *args, **kwargs):
+        widths.append(sub_A.shape[1])
+        return _full_fista(sub_A, *args, **kwargs)
+
+    monkeypatch.setattr(proximal_gradient, "_full_fista", spy)
+    return widths
+
+
 def _check_same_optimum(A, b, pen, **kwargs):
     res = si.fista(A, b, pen, tol=1e-11, max_iter=20000, **kwargs)
     ref = _plain(A, b, pen, **kwargs)
@@ -49,13 +61,7 @@ def test_dense_matches_the_full_solve_and_works_on_a_few_columns(monkeypatch):
     A, b = _cs()
     pen = si.L1(0.05 * si.lam_max(A, b))
     assert _working_set.applies(A, b, pen, step=None, callback=None)
-    widths = []
-
-    def spy(sub_A, *args, **kwargs):
-        widths.append(sub_A.shape[1])
-        return _full_fista(sub_A, *args, **kwargs)
-
-    monkeypatch.setattr(proximal_gradient, "_full_fista", spy)
+    widths = _widths(monkeypatch)
     res, _ = _check_same_optimum(A, b, pen)
     # every subproblem was solved on a fraction of the columns
     assert widths and max(widths) < A.shape[1] / 2
@@ -181,13 +187,7 @@ def test_per_group_lambda_keeps_the_working_set_near_twice_the_support(monkeypat
     b = A @ x + 0.03 * np.linalg.norm(A @ x) / np.sqrt(m) * rng.standard_normal(m)
     lam0 = 0.05 * si.lam_max(A, b)
     pen = si.L1(lam0 * np.geomspace(0.5, 2, 2), groups=si.Groups.from_sizes([n // 2] * 2))
-    widths = []
-
-    def spy(sub_A, *args, **kwargs):
-        widths.append(sub_A.shape[1])
-        return _full_fista(sub_A, *args, **kwargs)
-
-    monkeypatch.setattr(proximal_gradient, "_full_fista", spy)
+    widths = _widths(monkeypatch)
     res, _ = _check_same_optimum(A, b, pen)
     support = np.count_nonzero(res.x)
     assert 100 < support < 200
