@@ -37,6 +37,17 @@ def array_module(x: Any) -> Any:
     return np
 
 
+def linalg_module(xp: Any) -> Any:
+    """scipy.linalg for numpy, cupyx.scipy.linalg for cupy (triangular solves and the like)."""
+    if xp is np:
+        import scipy.linalg
+
+        return scipy.linalg
+    import cupyx.scipy.linalg
+
+    return cupyx.scipy.linalg
+
+
 def to_host(x: Any) -> np.ndarray:
     """``x`` as a numpy array (a copy from the device for cupy)."""
     return np.asarray(x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else x)

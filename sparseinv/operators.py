@@ -56,6 +56,9 @@ class CountingOperator:
     batch : int or None
         The ``n_columns`` of a :class:`ColumnBatch` (which only takes whole
         batches), else None.
+    gathers_columns : bool
+        Whether :meth:`columns_of` gathers A's columns (an array or a sparse
+        matrix: no application) rather than computing them.
 
     Examples
     --------
@@ -80,6 +83,7 @@ class CountingOperator:
         "column_matvec",
         "column_rmatvec",
         "dtype",
+        "gathers_columns",
         "n_matvec",
         "n_rmatvec",
         "operator",
@@ -94,6 +98,7 @@ class CountingOperator:
         self._column_sq = None
         self._columns = None
         self._kept = {}
+        self.gathers_columns = False
         if isinstance(A, ColumnBatch):
             self._wrap_batch(A)
         elif sp.issparse(A):
@@ -130,6 +135,7 @@ class CountingOperator:
         op._column_sq = None
         op._columns = None
         op._kept = {}
+        op.gathers_columns = False
         op.shape = (int(shape[0]), int(shape[1]))
         op.dtype = np.dtype(dtype)
         op._forward = forward
@@ -180,6 +186,7 @@ class CountingOperator:
             self._dense = A
         # a gather, twice as fast as A[:, rows]
         self._columns = lambda rows, columns: xp.take(A, rows, axis=1)
+        self.gathers_columns = True
 
     def _wrap_sparse(self, A: Any) -> None:
         kind = np.dtype(A.dtype).kind
@@ -197,6 +204,7 @@ class CountingOperator:
         self._adjoint = adjoint.__matmul__
         # the rows of Aᴴ in CSR are A's columns, conjugated
         self._columns = lambda rows, columns: adjoint[rows].toarray().conj().T
+        self.gathers_columns = True
 
     def _wrap_linear_operator(self, A: Any) -> None:
         if len(A.shape) != 2:

@@ -289,7 +289,7 @@ def test_a_small_free_set_is_refined_by_a_direct_solve(kind, monkeypatch):
     A = {"operator": p.A, "dense": dense, "sparse": sp.csc_matrix(dense)}[kind]
     pen = si.L1(0.02 * si.lam_max(A, p.b))
     direct = si.fista(A, p.b, pen, tol=1e-10, max_iter=20000)
-    monkeypatch.setattr(_refine, "_DIRECT_MAX", 0)  # CG only, as before
+    monkeypatch.setattr(_refine, "_direct_limit", lambda op, m: 0)  # CG only, as before
     cg = si.fista(A, p.b, pen, tol=1e-10, max_iter=20000)
     assert direct.converged and cg.converged
     assert abs(direct.objective - cg.objective) <= 1e-10 * cg.objective
@@ -350,6 +350,80 @@ def test_the_direct_refinement_keeps_signs_and_lowers_the_quadratic():
     x = _direct(np, A_S, x0.copy(), r, np.zeros((8, 1)), ridge, None, None)
     exact = np.linalg.solve(A_S.T @ A_S + 0.5 * np.eye(8), A_S.T @ r)
     np.testing.assert_allclose(x, exact, rtol=1e-10)
+
+
+def test_the_direct_refinement_factors_its_normal_matrix_once(monkeypatch):
+    # a coefficient reaching its limit is held there through the columns of H⁻¹ (a solve
+    # of the held ones only), not by a new factorization of the coefficients left free
+    from sparseinv.solvers._refine import _direct
+
+    rng = np.random.default_rng(10)
+    s = 40
+    A_S = rng.standard_normal((60, s)) @ np.diag(np.geomspace(1, 1e-1, s))
+    x0 = rng.choice([-1.0, 1.0], s)[:, None] * (0.5 + rng.random((s, 1)))
+    r = rng.standard_normal((60, 1))
+    offset = 0.05 * np.sign(x0)
+    lo, hi = np.where(x0 > 0, 0.0, -np.inf), np.where(x0 < 0, 0.0, np.inf)
+    sizes = []
+
+    def spy(original):
+        def counted(a, *args, **kwargs):
+            sizes.append(a.shape[0])
+            return original(a, *args, **kwargs)
+
+        return counted
+
+    for name in ("solve", "cholesky", "inv"):
+        monkeypatch.setattr(np.linalg, name, spy(getattr(np.linalg, name)))
+    x = _direct(np, A_S, x0.copy(), r, offset, 0.0, lo, hi)
+    held = int(np.sum(x[:, 0] == 0))
+    assert 3 <= held < s // 2, held  # several coefficients reached zero, most stayed free
+    # one factorization of the s×s normal matrix; re-solving the free ones would be
+    # systems of s - 1, s - 2, ... > held coefficients
+    assert [size for size in sizes if size > held] == [s], sizes
+    free = x[:, 0] != 0
+    grad = A_S.T @ (A_S @ x - r) + offset
+    np.testing.assert_allclose(grad[free], 0, atol=1e-9)
+    assert np.all((x >= lo) & (x <= hi))
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_a_gathered_free_set_larger_than_a_capped_cg_is_refined_directly(kind, monkeypatch):
+    # with one λ per group, a 4× smaller λ on half the columns frees over 300 of 500
+    # coefficients: past the cap for computed columns (256), but a matrix's columns are
+    # a gather
+    from sparseinv.solvers import _refine
+
+    rng = np.random.default_rng(0)
+    m, n = 500, 2000
+    dense = rng.standard_normal((m, n)) / np.sqrt(m)
+    x_true = np.zeros(n)
+    x_true[rng.choice(n, 50, replace=False)] = rng.standard_normal(50)
+    b = dense @ x_true + 0.03 * rng.standard_normal(m)
+    lam = 0.05 * si.lam_max(dense, b) * np.array([0.5, 2.0])
+    pen = si.L1(lam, groups=si.Groups.from_sizes([n // 2, n // 2]))
+    A = dense if kind == "dense" else sp.csc_matrix(dense)
+    calls = {"cg": 0, "direct": []}
+    cg, direct = _refine._conjugate_gradients, _refine._direct
+
+    def count_cg(*args, **kwargs):
+        calls["cg"] += 1
+        return cg(*args, **kwargs)
+
+    def count_direct(xp, A_S, *args):
+        calls["direct"].append(A_S.shape[1])
+        return direct(xp, A_S, *args)
+
+    monkeypatch.setattr(_refine, "_conjugate_gradients", count_cg)
+    monkeypatch.setattr(_refine, "_direct", count_direct)
+    res = si.fista(A, b, pen, tol=1e-10, max_iter=20000)
+    assert res.converged
+    assert calls["cg"] == 0 and max(calls["direct"]) > _refine._DIRECT_MAX, calls
+    monkeypatch.setattr(_refine, "_direct_limit", lambda op, m: 0)  # CG only, as before
+    cg = si.fista(A, b, pen, tol=1e-10, max_iter=20000)
+    assert cg.converged and calls["cg"] > 0
+    assert abs(res.objective - cg.objective) <= 1e-10 * cg.objective
+    assert res.n_applications < 0.75 * cg.n_applications, (res, cg)
 
 
 def test_fista_beats_ista_and_restart_and_refinement_help_when_ill_conditioned():
