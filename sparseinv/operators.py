@@ -444,8 +444,9 @@ class CountingOperator:
         missing = [i for i in dict.fromkeys(keys) if i not in found]
         if missing:
             new = self._on_unit_vectors([xp.asarray(missing, dtype=rows.dtype)], columns)[0]
-            # each column contiguous (a row of Aᵀ_S): stacking strided columns is slow
-            fresh = dict(zip(missing, xp.ascontiguousarray(new.T), strict=True))
+            # each column contiguous (a row of Aᵀ_S, a view of the column-major block):
+            # stacking strided columns is slow
+            fresh = dict(zip(missing, new.T, strict=True))
             found.update(fresh)
             if self.shape[0] * (len(kept) + len(fresh)) > _MAX_KEPT_ENTRIES:
                 kept.clear()
@@ -465,7 +466,8 @@ class CountingOperator:
         xp = array_module(rows[0])
         m, n = self.shape
         sizes = np.array([int(r.size) for r in rows])
-        out = [xp.empty((m, int(size)), dtype=self.dtype) for size in sizes]
+        # column-major: each A e_i is written, and later read, as one contiguous column
+        out = [xp.empty((m, int(size)), dtype=self.dtype, order="F") for size in sizes]
         E = xp.zeros((n, len(rows)), dtype=self.dtype)
         for t in range(int(sizes.max(initial=0))):
             live = np.flatnonzero(sizes > t)

@@ -63,7 +63,9 @@ class SolveResult:
         once for each of them).
     step : float, ndarray or None
         Final step size of the proximal-gradient solvers; None for IRLS without
-        polishing.
+        polishing. The backtracking step grows past 1/L where the sufficient-decrease
+        test allows it along the iterates met, so as a fixed ``step=`` for another
+        solve it may diverge (spike deconvolution: a final step of 1.5/L).
     optimality : float or ndarray
         Final optimality measure (see each solver's ``tol``).
     history : Mapping[str, ndarray]
