@@ -131,7 +131,7 @@ def dual_value(pen: Any, b: Array, residual: Array, gradient: Array) -> np.ndarr
     with np.errstate(divide="ignore", invalid="ignore"):
         s_hi = np.where(ratio > 0, 1.0 / ratio, np.inf)
         s_ls = np.where(rr > 0, beta / np.where(rr > 0, rr, 1.0), 0.0)
-    s = np.clip(s_ls, 0.0, s_hi)
+    s = np.minimum(np.maximum(s_ls, 0.0), s_hi)  # np.clip's overhead is twice this, per call
     if not pen.finite_conjugate:
         return s * beta - 0.5 * s * s * rr  # h* = 0 on the feasible scales
     q = host((nu * nu * pen.inv_ridge).sum(axis=0)) if grouped else _ridge_curvature(pen, C)

@@ -320,7 +320,9 @@ class _Loop:
             return
         with np.errstate(divide="ignore", invalid="ignore"):
             orders = np.floor(np.log10(optimality[seen] / self.tol))
-        wait = np.clip(np.nan_to_num(orders, nan=1.0), 1, _MAX_WAIT).astype(np.int64)
+        # fmax/fmin take the number over a NaN (1 wait) and bound ±inf (a tenth of
+        # nan_to_num and clip's overhead, paid every iteration)
+        wait = np.fmin(np.fmax(orders, 1.0), _MAX_WAIT).astype(np.int64)
         self.next_check[seen] = it + wait
 
     def _advance(
