@@ -42,6 +42,10 @@ class CountingOperator:
     n_columns : int, optional
         Number of right-hand sides of the solve that will use it (for the
         per-column counts).
+    column_sq : ndarray, optional
+        The column sums of squares of a numpy matrix, already known to the caller
+        and finite (a working set's columns of a checked matrix): the pass that finds
+        them, and with them the check for NaN and infinity, is skipped.
 
     Attributes
     ----------
@@ -90,7 +94,7 @@ class CountingOperator:
         "shape",
     )
 
-    def __init__(self, A: Any, *, n_columns: int = 1) -> None:
+    def __init__(self, A: Any, *, n_columns: int = 1, column_sq: np.ndarray | None = None) -> None:
         self.operator = A
         self.batch = None
         self._copy = False
@@ -106,7 +110,7 @@ class CountingOperator:
         elif hasattr(A, "matvec") and hasattr(A, "rmatvec") and hasattr(A, "shape"):
             self._wrap_linear_operator(A)
         elif hasattr(A, "__matmul__") and hasattr(A, "dtype") and getattr(A, "ndim", 0) == 2:
-            self._wrap_array(A)
+            self._wrap_array(A, column_sq)
         else:
             shape = getattr(A, "shape", None)
             raise TypeError(
@@ -150,7 +154,7 @@ class CountingOperator:
         self.column_rmatvec = np.zeros(n_columns, dtype=np.int64)
 
     # ------------------------------------------------------------------ wrapping
-    def _wrap_array(self, A: Any) -> None:
+    def _wrap_array(self, A: Any, column_sq: np.ndarray | None = None) -> None:
         if isinstance(A, np.matrix):
             A = np.asarray(A)
         kind = np.dtype(A.dtype).kind
@@ -159,7 +163,9 @@ class CountingOperator:
         if kind in "biu":
             A = A.astype(np.float64)
         xp = array_module(A)
-        if xp is np:
+        if xp is np and column_sq is not None:
+            self._column_sq, finite = column_sq, True
+        elif xp is np:
             # one pass gives the column norms (the working set's scores) and the check:
             # a NaN or an infinity makes its column's sum of squares non-finite
             self._column_sq = column_squares(A)

@@ -192,3 +192,25 @@ def test_per_group_lambda_keeps_the_working_set_near_twice_the_support(monkeypat
     support = np.count_nonzero(res.x)
     assert 100 < support < 200
     assert max(widths) <= 2.5 * support < n / 2
+
+
+def test_the_matrix_is_checked_once_not_per_subproblem(monkeypatch):
+    # the subproblems' columns come from the checked matrix: their pass of squares (the
+    # NaN and infinity check) is skipped, and their answers are unchanged
+    from sparseinv import operators
+
+    A, b = _cs(seed=3)
+    pen = si.L1(0.05 * si.lam_max(A, b))
+    calls = []
+    squares = operators.column_squares
+
+    def counted(A):
+        calls.append(A.shape)
+        return squares(A)
+
+    monkeypatch.setattr(operators, "column_squares", counted)
+    widths = _widths(monkeypatch)
+    res = si.fista(A, b, pen, tol=1e-10)
+    assert res.converged and len(widths) >= 2
+    assert calls == [A.shape], calls
+    assert res.objective == pytest.approx(_plain(A, b, pen).objective, rel=1e-9)

@@ -88,8 +88,12 @@ class Setup:
         return int(self.b.shape[1])
 
 
-def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
-    """Validate the common arguments; nothing the caller passed is modified or aliased."""
+def prepare(A: Any, b: Any, penalty: Any, x0: Any, *, column_sq: np.ndarray | None = None) -> Setup:
+    """Validate the common arguments; nothing the caller passed is modified or aliased.
+
+    ``column_sq``: the known column squares of a checked numpy matrix (see
+    :class:`~sparseinv.operators.CountingOperator`).
+    """
     if not isinstance(penalty, Penalty):
         raise TypeError(
             "penalty must be a sparseinv penalty (sparseinv.L0, L1 or L2); "
@@ -99,7 +103,7 @@ def prepare(A: Any, b: Any, penalty: Any, x0: Any) -> Setup:
 
     if distributed.is_distributed(A, b):
         return distributed.prepare(A, b, penalty, x0)
-    op = as_operator(A)
+    op = as_operator(A) if column_sq is None else CountingOperator(A, column_sq=column_sq)
     m, n = op.shape
     xp = array_module(b) if hasattr(b, "shape") else np
     B, batched = check_block(b, "b", m, xp, columns=op.batch)

@@ -134,6 +134,8 @@ def solve(
             # a dense gather by np.take runs twice as fast as A[:, W]
             sub_A = A[:, W] if sp.issparse(A) else np.take(A, W, axis=1)
             sub_W = W
+        # A was checked: its columns need not be (a pass over A_W per subproblem)
+        known = None if sp.issparse(A) else col_norms[W] ** 2
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             sub = fista(
@@ -144,6 +146,7 @@ def solve(
                 step_start=step if np.isfinite(step) else None,
                 max_iter=max_iter - n_iter,
                 tol=tol if settled else _INNER_FRACTION * gap,
+                column_sq=known,
                 **options,
             )
         x = np.zeros(n, dtype=dtype)

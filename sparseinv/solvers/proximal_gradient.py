@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from sparseinv._validation import check_flag
 from sparseinv.penalties import Penalty
 from sparseinv.result import SolveResult
@@ -181,13 +183,21 @@ def fista(
 
 
 def _full_fista(
-    A: Any, b: Any, penalty: Penalty, *, x0: Any, step_start: float | None = None, **options: Any
+    A: Any,
+    b: Any,
+    penalty: Penalty,
+    *,
+    x0: Any,
+    step_start: float | None = None,
+    column_sq: np.ndarray | None = None,
+    **options: Any,
 ) -> SolveResult:
-    """FISTA on all the columns of ``A`` (a working set's subproblem)."""
+    """FISTA on all the columns of ``A`` (a working set's subproblem, whose columns'
+    squares ``column_sq`` are known from the checked full matrix)."""
     flags = {name: options.pop(name) for name in ("restart", "refine", "anderson")}
     checked = check_options(step=None, callback=None, **options)
     return run_proximal_gradient(
-        prepare(A, b, penalty, x0),
+        prepare(A, b, penalty, x0, column_sq=column_sq),
         **checked,
         **flags,
         momentum=True,
