@@ -190,8 +190,7 @@ class CountingOperator:
             # the same for a block: (Xᵀ Aᵀ)ᵀ (500×2000, 16 columns: 1.6 against 2.0 ms)
             self._forward = lambda X: (X.T @ A.T).T if X.ndim == 2 else A @ X
             self._dense = A
-        # a gather, twice as fast as A[:, rows]
-        self._columns = lambda rows, columns: xp.take(A, rows, axis=1)
+        self._columns = lambda rows, columns: gather_columns(A, rows)
         self.gathers_columns = True
 
     def _wrap_sparse(self, A: Any) -> None:
@@ -590,6 +589,27 @@ def as_operator(A: Any, *, n_columns: int = 1) -> CountingOperator:
     if isinstance(A, CountingOperator):
         A = A.operator
     return CountingOperator(A, n_columns=n_columns)
+
+
+def gather_columns(A: Array, idx: Array) -> Array:
+    """``A[:, idx]`` of a dense array, by a gather along A's contiguous axis.
+
+    ``np.take(A, idx, axis=1)`` is twice as fast as ``A[:, idx]`` on a row-major
+    array, and 13 times slower than this on a column-major one (2000×10000, 2,600
+    columns: 146 against 11 ms), which is what ``scipy.io.loadmat`` and a transposed
+    array give.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    >>> gather_columns(A, np.array([2, 0])).tolist()
+    [[2.0, 0.0], [5.0, 3.0]]
+    """
+    xp = array_module(A)
+    if A.flags.f_contiguous and not A.flags.c_contiguous:
+        return xp.take(A.T, idx, axis=0).T
+    return xp.take(A, idx, axis=1)
 
 
 def column_squares(A: Any) -> np.ndarray:

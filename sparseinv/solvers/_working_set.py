@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from sparseinv.operators import column_squares
+from sparseinv.operators import column_squares, gather_columns
 from sparseinv.penalties import L1, Penalty
 from sparseinv.result import ConvergenceWarning, SolveResult, warn_if_unconverged
 
@@ -131,8 +131,7 @@ def solve(
         outside[W] = False
         settled = not np.any(outside & (np.abs(correlation) > lam))
         if sub_A is None or not np.array_equal(W, sub_W):
-            # a dense gather by np.take runs twice as fast as A[:, W]
-            sub_A = A[:, W] if sp.issparse(A) else np.take(A, W, axis=1)
+            sub_A = A[:, W] if sp.issparse(A) else gather_columns(A, W)
             sub_W = W
         # A was checked: its columns need not be (a pass over A_W per subproblem)
         known = None if sp.issparse(A) else col_norms[W] ** 2
