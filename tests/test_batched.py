@@ -359,11 +359,11 @@ def test_callback_sees_the_whole_block_and_a_numpy_true_stops():
     assert (res.stop_reason == "callback").all()
 
 
-def _dense_matrix(rng, dtype, order):
-    """A 30×50 Gaussian matrix of ``dtype`` (complex: both parts) in memory ``order``."""
-    A = rng.standard_normal((30, 50)).astype(dtype)
+def _dense_matrix(rng, dtype, order="C", shape=(30, 50)):
+    """A Gaussian matrix of ``dtype`` (complex: both parts) in memory ``order``."""
+    A = rng.standard_normal(shape).astype(dtype)
     if np.dtype(dtype).kind == "c":
-        A = A + 1j * rng.standard_normal((30, 50))
+        A = A + 1j * rng.standard_normal(shape)
     return np.asarray(A, order=order)
 
 
@@ -439,9 +439,7 @@ def test_a_column_major_matrix_solves_as_the_row_major_one(dtype):
     # its working set's columns and refinements' free columns are gathered along axis 0
     # of Aᵀ; the answer is the same
     rng = np.random.default_rng(4)
-    A = rng.standard_normal((80, 500)).astype(dtype)
-    if np.dtype(dtype).kind == "c":
-        A = A + 1j * rng.standard_normal((80, 500))
+    A = _dense_matrix(rng, dtype, shape=(80, 500))
     b = A[:, :4].sum(axis=1) + 0.01 * rng.standard_normal(80)
     pen = si.L1(0.05 * si.lam_max(A, b))
     rows = si.fista(np.ascontiguousarray(A), b, pen, tol=1e-10)
@@ -454,9 +452,7 @@ def test_a_column_major_matrix_solves_as_the_row_major_one(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_the_refinements_products_on_free_columns_equal_the_scattered_ones(dtype):
     rng = np.random.default_rng(1)
-    A = rng.standard_normal((40, 90)).astype(dtype)
-    if np.dtype(dtype).kind == "c":
-        A = A + 1j * rng.standard_normal((40, 90))
+    A = _dense_matrix(rng, dtype, shape=(40, 90))
     op = si.as_operator(A, n_columns=3)
     rows = np.array([3, 10, 11, 50, 89])
     normal = op.normal_on(rows)
