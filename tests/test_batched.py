@@ -434,6 +434,25 @@ def test_a_gather_of_columns_is_exact_in_every_memory_layout(dtype, layout):
     np.testing.assert_array_equal(A, before)
 
 
+def test_a_column_major_block_of_data_is_taken_row_major_like_the_iterates():
+    # B.T of a (k, m) array is column-major: mixed with the row-major iterates every
+    # residual was a strided operation; the setup copies it (the caller's is untouched)
+    from sparseinv.solvers._setup import prepare
+
+    rng = np.random.default_rng(5)
+    A = _dense_matrix(rng, np.float64, shape=(30, 50))
+    B = np.asfortranarray(rng.standard_normal((30, 4)))
+    X0 = np.asfortranarray(rng.standard_normal((50, 4)))
+    before = B.copy()
+    setup = prepare(A, B, si.L1(0.1), X0)
+    assert setup.b.flags.c_contiguous and setup.x0.flags.c_contiguous
+    np.testing.assert_array_equal(setup.b, B)
+    res_f = si.fista(A, B, si.L1(0.1), x0=X0, tol=1e-10)
+    res_c = si.fista(A, np.ascontiguousarray(B), si.L1(0.1), x0=np.ascontiguousarray(X0), tol=1e-10)
+    np.testing.assert_array_equal(res_f.objective, res_c.objective)
+    np.testing.assert_array_equal(B, before)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_a_column_major_matrix_solves_as_the_row_major_one(dtype):
     # its working set's columns and refinements' free columns are gathered along axis 0
