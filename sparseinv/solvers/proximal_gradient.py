@@ -290,13 +290,14 @@ fista.__doc__ = f"""Fast iterative shrinkage-thresholding with adaptive restart,
       iterations, up to 100 conjugate-gradient steps minimize the quadratic that F
       is on that support. For L1, a CG step that would change the sign of a
       coefficient stops where it reaches zero; that coefficient leaves the
-      support and CG restarts on the rest (an active-set step). Supports of at
-      most 256 coefficients (and no more than the rows of A) of real
-      coefficients on one process are solved directly instead, column by column:
-      the support's columns of A are gathered from a matrix or computed from an
-      operator by one matvec each (counted; a :class:`~sparseinv.ColumnBatch`
-      serves every column of the batch in each block application), and the
-      normal equations are solved with the same active-set cuts; an
+      support and CG restarts on the rest (an active-set step). Supports of real
+      coefficients on one process with no more coefficients than the rows of A
+      (and at most 256 where an operator computes the columns) are solved
+      directly instead, column by column: the support's columns of A are
+      gathered from a matrix or computed from an operator by one matvec each
+      (counted; a :class:`~sparseinv.ColumnBatch` serves every column of the
+      batch in each block application), and the normal equations are factored
+      once (Cholesky) and solved with the same active-set cuts; an
       ill-conditioned support (deconvolution), where CG stops at its cap, is then
       settled in one or two refinements. The gradient is
       carried along by linearity, so FISTA resumes from the result without an
