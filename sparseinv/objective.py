@@ -298,7 +298,7 @@ def lam_max(
     unpenalized coefficients (λ = 0, no bound) are then the least-squares fit
     :math:`x_U` and :math:`r = b - A_Ux_U`; coefficients with λ = ∞ do not count. An
     L2 part changes nothing (its gradient at 0 is 0). Costs one rmatvec (one block
-    application for a 2-D ``b``), plus |U| applications of A and Aᴴ for the fit.
+    application for a 2-D ``b``), plus :math:`|U|` applications of A and Aᴴ for the fit.
 
     Parameters
     ----------
