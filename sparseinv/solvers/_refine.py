@@ -31,7 +31,8 @@ def refine(batch: Batch, prob: Problem) -> tuple[Batch, np.ndarray]:
 
     **Direct** (real coefficients on one process, every column's free set of no
     more coefficients than the rows of A, and of at most :data:`_DIRECT_MAX` where
-    its columns must be computed): each column's A_S is gathered (a matrix) or computed
+    its columns must be computed): each column's A_S is gathered (a matrix) or
+    computed
     (:meth:`~sparseinv.operators.CountingOperator.columns_of`: one counted matvec
     per column of A_S not computed before in this solve, or for a
     :class:`~sparseinv.ColumnBatch` one block application per free coefficient of
@@ -199,10 +200,10 @@ def _direct(
 
     Notes
     -----
-    H is factored once (Cholesky). With the coefficients D held at their values :math:`v_D`, the
-    minimizer is the unconstrained one, :math:`u = H^{-1}(A_S^T r - o)`, corrected
-    through the columns of :math:`H^{-1}` at D (the KKT conditions of the equality
-    constraints):
+    H is factored once (Cholesky). With the coefficients D held at their values
+    :math:`v_D`, the minimizer is the unconstrained one,
+    :math:`u = H^{-1}(A_S^T r - o)`, corrected through the columns of
+    :math:`H^{-1}` at D (the KKT conditions of the equality constraints):
 
     .. math:: x = u + H^{-1}_{:,D}\,\big(H^{-1}_{DD}\big)^{-1}(v_D - u_D),
 
