@@ -60,9 +60,6 @@ class CountingOperator:
     batch : int or None
         The ``n_columns`` of a :class:`ColumnBatch` (which only takes whole
         batches), else None.
-    gathers_columns : bool
-        Whether :meth:`columns_of` gathers A's columns (an array or a sparse
-        matrix: no application) rather than computing them.
 
     Examples
     --------
@@ -87,7 +84,6 @@ class CountingOperator:
         "column_matvec",
         "column_rmatvec",
         "dtype",
-        "gathers_columns",
         "n_matvec",
         "n_rmatvec",
         "operator",
@@ -102,7 +98,6 @@ class CountingOperator:
         self._column_sq = None
         self._columns = None
         self._kept = {}
-        self.gathers_columns = False
         if isinstance(A, ColumnBatch):
             self._wrap_batch(A)
         elif sp.issparse(A):
@@ -139,7 +134,6 @@ class CountingOperator:
         op._column_sq = None
         op._columns = None
         op._kept = {}
-        op.gathers_columns = False
         op.shape = (int(shape[0]), int(shape[1]))
         op.dtype = np.dtype(dtype)
         op._forward = forward
@@ -191,7 +185,6 @@ class CountingOperator:
             self._forward = lambda X: (X.T @ A.T).T if X.ndim == 2 else A @ X
             self._dense = A
         self._columns = lambda rows, columns: gather_columns(A, rows)
-        self.gathers_columns = True
 
     def _wrap_sparse(self, A: Any) -> None:
         kind = np.dtype(A.dtype).kind
@@ -209,7 +202,6 @@ class CountingOperator:
         self._adjoint = adjoint.__matmul__
         # the rows of Aᴴ in CSR are A's columns, conjugated
         self._columns = lambda rows, columns: adjoint[rows].toarray().conj().T
-        self.gathers_columns = True
 
     def _wrap_linear_operator(self, A: Any) -> None:
         if len(A.shape) != 2:
@@ -360,6 +352,12 @@ class CountingOperator:
             return self._apply_batch(False, R, columns, self.shape[0])
         out = self._adjoint(R)
         return out.copy() if self._copy else out
+
+    @property
+    def gathers_columns(self) -> bool:
+        """Whether :meth:`columns_of` gathers A's columns (an array or a sparse matrix:
+        no application) rather than computing them (an operator, a batch)."""
+        return self._columns is not None and self._columns != self._kept_columns
 
     def column_norms(self) -> np.ndarray | None:
         r"""The column norms :math:`\|a_i\|` of a numpy matrix (found by its check), or None.
