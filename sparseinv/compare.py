@@ -224,9 +224,10 @@ def compare(
     refined single λ (``selection_options={"starts": ...}`` adds weighting-rule
     starts).
 
-    **Data-driven.** ``"cv"``, ``"discrepancy"``, ``"sure"`` and ``"gcv"``
-    (:data:`DATA_SELECTIONS`) choose λ from ``A`` and ``b`` alone, with the same
-    search and a criterion of :func:`~sparseinv.select_lambda`: one-scale strategies
+    **Data-driven.** ``"cv"``, ``"discrepancy"``, ``"sure"``, ``"gcv"`` and
+    ``"quasi_optimality"`` (:data:`DATA_SELECTIONS`) choose λ from ``A`` and ``b``
+    alone, with the same search and a criterion of :func:`~sparseinv.select_lambda`:
+    one-scale strategies
     on the grid (no refinement between grid points: the λ of
     :func:`~sparseinv.select_lambda`), ``"per_group"`` by the multi-start search
     and confirmation of :func:`~sparseinv.select_group_lambdas` continued from the
@@ -234,9 +235,11 @@ def compare(
     ``"single"``). σ is estimated (:func:`~sparseinv.estimate_noise_std`), never
     read from ``problem.noise_std``, unless ``selection_options`` gives
     ``noise_std``; the discrepancy principle, one equation, chooses per-group λ by
-    SURE with its σ̂. ``metric`` and ``domain`` only shape the records, which are
-    still measured against ``x_true`` when the problem has it (NaN otherwise), so
-    the regret of a selection is its oracle's metric minus its own.
+    SURE with its σ̂, and quasi-optimality, whose comparison of λ with ρλ has no
+    per-group form, by cross-validation from its λ. ``metric`` and ``domain`` only
+    shape the records, which are still measured against ``x_true`` when the problem
+    has it (NaN otherwise), so the regret of a selection is its oracle's metric minus
+    its own.
 
     **Selection protocol.** Any other selector, named in :data:`SELECTIONS` or given
     as a callable, is called once per strategy as::

@@ -340,6 +340,8 @@ def test_errors_name_the_argument() -> None:
         select_lambda(A, b, groups=si.Groups.from_sizes([10, 20]), weights=[1, 2, 3])
     with pytest.raises(ValueError, match="method"):
         select_group_lambdas(A, b, si.Groups.from_sizes([10, 20]), method="discrepancy")
+    with pytest.raises(ValueError, match=r"got 'quasi_optimality' \(quasi-optimality over G"):
+        select_group_lambdas(A, b, si.Groups.from_sizes([10, 20]), method="quasi_optimality")
     with pytest.raises(ValueError, match="method"):
         select_group_lambdas(A, b, si.Groups.from_sizes([10, 20]), method="aic")
     g = si.Groups.from_sizes([10, 20])
@@ -349,7 +351,7 @@ def test_errors_name_the_argument() -> None:
         select_group_lambdas(A, b, g, method="cv", n_folds=21)
     with pytest.raises(ValueError, match="lams"):
         select_group_lambdas(A, b, g, method="gcv", lams=[])
-    assert set(CRITERIA) == {"cv", "discrepancy", "sure", "gcv"}
+    assert set(CRITERIA) == {"cv", "discrepancy", "sure", "gcv", "quasi_optimality"}
 
 
 # ----------------------------------------------------------------------------- σ where m <= n
@@ -390,6 +392,93 @@ def test_every_method_runs_without_noise_std_on_an_under_determined_problem() ->
     for method in ("cv", "sure", "gcv"):
         sel = select_group_lambdas(A, b, g, method=method, n_lambdas=10, n_confirm=1, rng=0)
         assert np.all(np.isfinite(sel.lam)) and np.all(sel.lam > 0)
+
+
+# ----------------------------------------------------------------------------- quasi-optimality
+
+
+def _soft(b: np.ndarray, lam: float) -> np.ndarray:
+    return np.sign(b) * np.maximum(np.abs(b) - lam, 0.0)
+
+
+def test_quasi_optimality_is_its_formula_and_reuses_the_path_for_its_partners() -> None:
+    # A = I: x̂_λ is soft thresholding, so the criterion has a closed form
+    rng = np.random.default_rng(3)
+    b = rng.standard_normal(40) * rng.choice([0.1, 3.0], 40)
+    with pytest.warns(si.selection.LambdaEdgeWarning, match="quasi_optimality"):  # x̂ → b
+        sel = select_lambda(np.eye(40), b, method="quasi_optimality", n_lambdas=12, tol=1e-12)
+    lams = sel.path_lams
+    rho = lams[0] / lams[1]
+    expected = [np.inf] + [
+        np.linalg.norm(_soft(b, lam) - _soft(b, rho * lam)) / np.linalg.norm(_soft(b, lam))
+        for lam in lams[1:]
+    ]
+    np.testing.assert_allclose(sel.criterion, expected, rtol=1e-9)
+    assert sel.index == int(np.argmin(expected))
+    # each partner x̂_ρλ is the previous point of the geometric path: one solve per λ
+    assert sel.n_solves == lams.size
+
+
+def test_quasi_optimality_off_the_path_solves_its_partner_and_agrees_with_the_scan() -> None:
+    from sparseinv.selection.criteria import QuasiOptimality
+
+    p = problems.spike_deconvolution(nt=300, rng=1)
+    sel = select_lambda(p.A, p.b, method="quasi_optimality", n_lambdas=15, tol=1e-10)
+    engine = Engine(p.A, p.b, si.L1, None, "fista", {"tol": 1e-10})
+    rho = sel.path_lams[0] / sel.path_lams[1]
+    criterion = QuasiOptimality(engine, ratio=rho)
+    i = sel.index
+    value, fit = criterion.evaluate(float(sel.path_lams[i]), None)  # cold: partner solved
+    assert engine.n_solves == 2
+    np.testing.assert_allclose(value, sel.criterion[i], rtol=1e-5)
+    np.testing.assert_allclose(fit.x, sel.x, rtol=1e-6, atol=1e-9)
+    # the scan chose the global minimum of the curve, which is finite and inside the grid
+    assert np.isfinite(sel.criterion[i]) and 0 < i < sel.path_lams.size - 1
+    assert sel.criterion[i] == np.min(sel.criterion)
+
+
+def test_quasi_optimality_finds_the_tikhonov_lambda_of_an_ill_posed_blur() -> None:
+    # the problem the rule was made for: a smooth x behind a Gaussian blur, ridge
+    # regularization. GCV scores the prediction of b, flat where the blur hides the
+    # error of x, and over-smooths by 2.5–9 dB; quasi-optimality watches x itself
+    n = 80
+    t = np.arange(n)
+    A = np.exp(-0.5 * ((t[:, None] - t[None, :]) / 2.5) ** 2)
+    A /= A.sum(axis=1, keepdims=True)
+    regret = {"quasi_optimality": [], "gcv": []}
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        x = np.sin(4 * np.pi * t / n) + 0.5 * np.cos(10 * np.pi * t / n + rng.uniform(0, 6))
+        b = A @ x + 0.01 * rng.standard_normal(n)
+        for method, values in regret.items():
+            sel = select_lambda(
+                A,
+                b,
+                "l2",
+                method=method,
+                n_lambdas=16,
+                lam_min_ratio=1e-5,
+                tol=1e-9,
+                max_iter=20000,
+                rng=0,
+            )
+            # the oracle on the same grid, from the closed form of ridge
+            snr = [
+                metrics.snr_db(x, np.linalg.solve(A.T @ A + lam * np.eye(n), A.T @ b))
+                for lam in sel.path_lams
+            ]
+            values.append(max(snr) - snr[sel.index])
+    qo, gcv = np.mean(regret["quasi_optimality"]), np.mean(regret["gcv"])
+    assert qo < 1.5 and qo < gcv - 3.0, regret
+
+
+def test_quasi_optimality_rejects_a_ratio_that_is_not_above_one() -> None:
+    from sparseinv.selection.criteria import QuasiOptimality
+
+    engine = Engine(np.eye(3), np.ones(3), si.L1, None, "fista", {})
+    for ratio in (1.0, 0.5):
+        with pytest.raises(ValueError, match=r"ratio must be > 1; got"):
+            QuasiOptimality(engine, ratio=ratio)
 
 
 # ----------------------------------------------------------------------------- the 1-SE rule
@@ -591,6 +680,7 @@ def _columns(m: int, n: int, k: int, seed: int) -> tuple:
         ("gcv", {}),
         ("discrepancy", {"noise_std": None, "rng": 2}),  # σ estimated column by column
         ("cv", {"n_folds": 3, "rng": 3}),
+        ("quasi_optimality", {}),
     ],
 )
 def test_one_lambda_per_column_is_each_column_selected_alone(method: str, options: dict) -> None:

@@ -1,7 +1,8 @@
 """Choose λ from the data alone: one λ, or one λ per group.
 
 :func:`select_lambda` picks one λ (or the scale of fixed per-group ratios) on a
-warm-started path by cross-validation, the discrepancy principle, SURE or GCV;
+warm-started path by cross-validation, the discrepancy principle, SURE, GCV or
+quasi-optimality;
 :func:`select_group_lambdas` picks one λ per group. Both run the one λ search of
 :mod:`sparseinv.selection.search` (also behind every strategy of
 :func:`sparseinv.compare`, oracle included) with a criterion of

@@ -238,7 +238,8 @@ def select_columns(
             fits[j].append(fit)
         if cv is None:
             for j, fit in enumerate(point_fits):
-                values[i, j] = _finite(setups[j].criterion.score(fit))
+                previous = fits[j][i - 1] if i else None
+                values[i, j] = _finite(setups[j].criterion.score_on_path(fit, previous))
                 states[j].append(fit)
         else:
             fold_states, fold_X = batch.folds(i, cv, fold_X)

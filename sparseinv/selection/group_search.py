@@ -261,7 +261,9 @@ def search_groups(
     same result as ``select_group_lambdas(rng=seed)``. ``criterion`` replaces the
     run's criterion (e.g. SURE on the fits of a discrepancy-principle path, with the
     same σ): its best point on the run's path, computed from the path's fits without
-    any solve, is then the ``"single"`` start. The rule paths of ``starts`` are run
+    any solve, is then the ``"single"`` start; a criterion that solves its own
+    problems (cross-validation) is evaluated at the run's λ instead, which stays the
+    ``"single"`` start. The rule paths of ``starts`` are run
     on the run's engine and scored by the same criterion (same σ, same folds); with
     ``n_confirm = 0`` the result is the best end of the searches, or the single λ
     when none improves on it (what the oracle of :func:`sparseinv.compare` uses).
@@ -276,11 +278,13 @@ def search_groups(
     engine = run.engine
     single = run.result
     state0 = run.state
+    # what the search adds, from here (a new criterion's start included)
+    scoring = run.criterion if criterion is None else criterion
+    solves0 = engine.n_solves + scoring.n_solves
+    apps0 = engine.n_applications + scoring.n_applications
     if criterion is None:
         criterion = run.criterion
-    else:  # score the run's path with the new criterion: no solve
-        if not isinstance(criterion, FitCriterion):
-            raise TypeError("criterion must be a FitCriterion, scored on the run's fits")
+    elif isinstance(criterion, FitCriterion):  # score the run's path with it: no solve
         values = np.array([criterion.score(fit) for fit in run.fits])
         index = criterion.choose(values, run.fits)
         state0 = run.fits[index]
@@ -294,8 +298,9 @@ def search_groups(
             criterion_value=float(values[index]),
             criterion=values,
         )
-    solves0 = engine.n_solves + criterion.n_solves
-    apps0 = engine.n_applications + criterion.n_applications
+    else:  # a criterion with its own solves (CV): scored at the run's λ, the start
+        value, state0 = criterion.evaluate(np.full(G, float(single.lam)), None)
+        single = replace(single, method=criterion.name, criterion_value=float(value))
     lam0 = float(single.lam)
     search = LambdaSearch(criterion)
     single_top = np.full(G, float(single.path_scales[0]))

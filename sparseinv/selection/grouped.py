@@ -67,7 +67,8 @@ def select_group_lambdas(
     penalty : {"l1", "l0", "l2"}, Penalty class or Penalty, optional
         The penalty (default L1).
     method : {"sure", "gcv", "cv"}, optional
-        The criterion minimised (default ``"sure"``); see :func:`select_lambda`.
+        The criterion minimised (default ``"sure"``); see :func:`select_lambda`. The
+        discrepancy principle and quasi-optimality choose one λ only.
     noise_std : float, optional
         σ for SURE; None estimates it once, before the search, and keeps it fixed.
     noise_method : {"auto", "least_squares", "wavelet", "scaled_lasso", "cv"}, optional
@@ -237,8 +238,8 @@ def select_group_lambdas(
     if not CRITERIA[method].per_group:
         supported = sorted(k for k, c in CRITERIA.items() if c.per_group)
         raise ValueError(
-            f"method must be one of {supported} for per-group λ; got {method!r} (the "
-            "discrepancy principle is one equation and cannot fix G values)"
+            f"method must be one of {supported} for per-group λ; got {method!r} "
+            f"({CRITERIA[method].single_only})"
         )
     step, min_step = check_steps(step, min_step)
     shape = getattr(A, "shape", None)

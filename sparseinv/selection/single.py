@@ -36,6 +36,7 @@ from sparseinv.selection.criteria import (
     FitCriterion,
     FoldFits,
     Oracle,
+    QuasiOptimality,
 )
 from sparseinv.selection.lambda_selection import LambdaSelection, warn_at_edge
 from sparseinv.selection.noise import (
@@ -105,7 +106,7 @@ def select_lambda(
     weights : array_like, optional
         Fixed positive ratios: λ = s·w with one w per group (with ``groups``) or per
         coefficient; the scale s is selected. None: one λ for all coefficients.
-    method : {"cv", "discrepancy", "sure", "gcv"}, optional
+    method : {"cv", "discrepancy", "sure", "gcv", "quasi_optimality"}, optional
         The criterion (default ``"cv"``), see Notes; :data:`CRITERIA` lists them.
     noise_std : float or array_like, optional
         σ of the noise of one sample of b (for ``"sure"`` and ``"discrepancy"``); for
@@ -192,13 +193,21 @@ def select_lambda(
       of A, each fold solved at :math:`\lambda m_{-k}/m` (same λ per measurement);
       with ``cv_rule="one_se"`` the largest λ within one standard error of the
       minimum (Hastie, Tibshirani & Friedman 2009, §7.10).
+    - ``"quasi_optimality"``: the λ where the solution moves least,
+      :math:`\|\hat x_\lambda - \hat x_{\rho\lambda}\| / \|\hat x_\lambda\|` with ρ
+      the step of the grid (Tikhonov & Glasko 1965 [8]_; Bauer & Lukas 2011 [9]_);
+      no σ and no df. The other rules score the prediction of b; this one watches
+      x, which is what counts where A hides part of x (a band-limited blur). On the
+      Lasso of an under-determined problem it falls to the smallest λ (see
+      :class:`~sparseinv.selection.criteria.QuasiOptimality`).
 
     The path starts where x = 0 (L1: :math:`\max_i|a_i^Hb|/w_i`; L0:
     :math:`\max_i|a_i^Hb|^2/(2\|A\|^2 w_i)`, where zero is a fixed point of hard
     thresholding with step 1/‖A‖², doubled until the solver returns zero; L2: the
     largest λ is 10‖A‖²/min w), every solve warm-started from the previous one
     (the scan of :class:`~sparseinv.selection.search.LambdaSearch`). Cost: one solve
-    per λ, plus K per λ for cross-validation, plus ``n_probes`` conjugate-gradient
+    per λ (quasi-optimality: one more where the previous point is not at ρλ), plus K
+    per λ for cross-validation, plus ``n_probes`` conjugate-gradient
     solves per λ for L2 degrees of freedom, plus the noise estimate (see
     :func:`estimate_noise_std`; the cross-validated estimate shares the path's
     full-data solves).
@@ -230,6 +239,10 @@ def select_lambda(
        25, 2015.
     .. [7] T. Hastie, R. Tibshirani, J. Friedman, "The elements of statistical
        learning", 2nd ed., Springer, 2009.
+    .. [8] A. N. Tikhonov, V. B. Glasko, "Use of the regularization method in
+       non-linear problems", USSR Comput. Math. Math. Phys. 5, 1965.
+    .. [9] F. Bauer, M. A. Lukas, "Comparing parameter choice methods for
+       regularization of ill-posed problems", Math. Comput. Simulation 81, 2011.
 
     Examples
     --------
@@ -382,7 +395,11 @@ def prepare_single(
     elif crit_cls is CrossValidation and not folds:
         criterion = None
     else:
-        extra = {"rule": cv_rule, "n_repeats": n_repeats} if crit_cls is CrossValidation else {}
+        extra: dict[str, Any] = {}
+        if crit_cls is CrossValidation:
+            extra = {"rule": cv_rule, "n_repeats": n_repeats}
+        elif crit_cls is QuasiOptimality and scales.size > 1:  # its partner: the grid's step
+            extra = {"ratio": float((scales[0] / scales[-1]) ** (1.0 / (scales.size - 1)))}
         criterion = crit_cls(
             engine, noise_var=noise_var, tau=tau, n_folds=n_folds, rng=gen, **extra
         )

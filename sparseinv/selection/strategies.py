@@ -24,7 +24,7 @@ from sparseinv.penalties import Penalty
 from sparseinv.problems import Problem
 from sparseinv.result import SolveResult
 from sparseinv.selection._engine import LAM_MIN_RATIO, check_choice
-from sparseinv.selection.criteria import SteinUnbiasedRisk
+from sparseinv.selection.criteria import Criterion, CrossValidation, SteinUnbiasedRisk
 from sparseinv.selection.group_search import DEFAULT_STARTS, check_starts, search_groups
 from sparseinv.selection.search import MIN_STEP, Point
 from sparseinv.selection.single import _Run, run_single
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: the data-driven selections: the criteria of :func:`~sparseinv.select_lambda`
-DATA_SELECTIONS = ("cv", "discrepancy", "sure", "gcv")
+DATA_SELECTIONS = ("cv", "discrepancy", "sure", "gcv", "quasi_optimality")
 #: every method :func:`select_strategy` runs
 SELECTION_METHODS = ("oracle", *DATA_SELECTIONS)
 #: the oracle searches end at this factor: the scale refinement and the per-group search
@@ -196,7 +196,7 @@ def select_strategy(
         Most criterion evaluations of the per-group search (each is one solve, K for
         CV) and, for the oracle, of the scale search (its grid is cut to leave four
         for the refinement). None: 30 (G + 1) for the per-group search.
-    method : {"oracle", "cv", "discrepancy", "sure", "gcv"}, default "oracle"
+    method : {"oracle", "cv", "discrepancy", "sure", "gcv", "quasi_optimality"}, default "oracle"
         The criterion (:class:`~sparseinv.selection.criteria.Oracle` or a criterion of
         :func:`~sparseinv.select_lambda`).
     metric, domain : str
@@ -291,6 +291,13 @@ def select_strategy(
     with the discrepancy principle's σ̂, the risk estimate that needs exactly the
     same information, starting from the SURE-best λ on the discrepancy path (scored
     from its fits, no new solve); the result's ``method`` is ``"sure"``.
+
+    **Per-group λ under quasi-optimality.** Its comparison of λ with ρλ has no
+    per-group form: minimised over G values, it rewards the λ_g that empty a group
+    (an empty group no longer moves). Its per-group λ therefore minimize the held-out
+    error of K-fold cross-validation (``n_folds``, ``n_repeats``), the criterion that
+    needs no σ either, starting from the quasi-optimal single λ; the result's
+    ``method`` is ``"cv"``.
 
     Examples
     --------
@@ -416,12 +423,14 @@ def select_strategy(
         )
         if refine:
             run = _refine(run, n_lambdas=n_lambdas, lam_min_ratio=ratio, budget=None)
-    criterion = None
+    criterion: Criterion | None = None
     if method == "discrepancy":
         sigma = float(run.result.noise_std)
         criterion = SteinUnbiasedRisk(
             run.engine, noise_var=run.engine.noise_var_per_obs(sigma), n_folds=n_folds
         )
+    elif method == "quasi_optimality":
+        criterion = CrossValidation(run.engine, n_folds=n_folds, n_repeats=n_repeats, rng=run.gen)
     sel = search_groups(
         run,
         groups,

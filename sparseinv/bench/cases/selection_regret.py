@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: the data-driven selections of case 6, after the oracle they are measured against
-REGRET_METHODS = ("oracle", "cv", "discrepancy", "sure", "gcv")
+REGRET_METHODS = ("oracle", "cv", "discrepancy", "sure", "gcv", "quasi_optimality")
 #: targets of case 6 (dB): regret to the oracle, per-group gain on density contrast, and
 #: the most the per-group λ may lose on the size-only control
 REGRET_TOL_DB = 1.0
