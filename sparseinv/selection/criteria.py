@@ -334,9 +334,8 @@ class QuasiOptimality(FitCriterion):
 
     with ρ > 1 the step of the grid (Tikhonov & Glasko 1965; Bauer & Reiß 2008), and
     infinite where :math:`\hat x_\lambda = 0`. It needs neither σ nor degrees of
-    freedom, and it measures the solution, not the fit of the data: where A hides part
-    of x (a band-limited blur), prediction-risk criteria (SURE, GCV, CV) cannot see
-    the errors of x that a change of λ makes, while the change of x̂ itself can.
+    freedom, and it measures the solution, not the fit of the data, which the
+    prediction-risk criteria (SURE, GCV, CV) score.
 
     Parameters
     ----------
@@ -354,11 +353,12 @@ class QuasiOptimality(FitCriterion):
     -----
     The rule was made for linear regularization of ill-posed problems, where
     :math:`\hat x_\lambda` changes least near the best λ; Bauer & Lukas (2011)
-    found it among the best parameter choices for them. For the Lasso of an
-    under-determined problem (m < n) it has no such basis: below the λ where the
-    support saturates, x̂ barely moves, and the criterion keeps falling to the end
-    of the grid (the edge warning of :func:`~sparseinv.select_lambda` says so).
-    Prefer ``"cv"`` there.
+    found it among the best parameter choices for them. The Lasso has no such
+    basis. Where m < n, x̂ barely moves below the λ where the support saturates,
+    and the criterion keeps falling to the end of the grid (the edge warning of
+    :func:`~sparseinv.select_lambda` says so). On a deconvolution the path jumps
+    where close spikes merge or split, and the flat stretch before a jump can pass
+    for the minimum. Prefer ``"cv"`` for the Lasso.
 
     Examples
     --------

@@ -197,8 +197,8 @@ def select_lambda(
       :math:`\|\hat x_\lambda - \hat x_{\rho\lambda}\| / \|\hat x_\lambda\|` with ρ
       the step of the grid (Tikhonov & Glasko 1965 [8]_; Bauer & Lukas 2011 [9]_);
       no σ and no df. The other rules score the prediction of b; this one watches
-      x, which is what counts where A hides part of x (a band-limited blur). On the
-      Lasso of an under-determined problem it falls to the smallest λ (see
+      x: the rule of Tikhonov (L2) regularization of ill-posed problems. For the
+      Lasso prefer ``"cv"`` (see
       :class:`~sparseinv.selection.criteria.QuasiOptimality`).
 
     The path starts where x = 0 (L1: :math:`\max_i|a_i^Hb|/w_i`; L0:
