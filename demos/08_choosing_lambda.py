@@ -199,33 +199,28 @@ if not args.quick:
 # blur for instance, a λ can predict b well and still smooth x too much.
 # ``method="quasi_optimality"`` instead takes the λ where x̂ moves least from one
 # grid point to the next, with no σ and no df. It is the rule of Tikhonov (L2)
-# regularization: here a smooth signal behind a Gaussian blur, 1 % noise, where
+# regularization: here a smooth signal behind a Gaussian blur, 40 dB, where
 # the closed form of ridge gives the oracle on the same grid. (For the Lasso it
 # has no such basis: prefer CV there.)
-n_blur = 80
-t = np.arange(n_blur)
-blur = np.exp(-0.5 * ((t[:, None] - t[None, :]) / 2.5) ** 2)
-blur /= blur.sum(axis=1, keepdims=True)
-rng = np.random.default_rng(0)
-smooth = np.sin(4 * np.pi * t / n_blur) + 0.5 * np.cos(10 * np.pi * t / n_blur + 1.0)
-blurred = blur @ smooth + 0.01 * rng.standard_normal(n_blur)
+blurred = problems.gaussian_blur(rng=0)
+normal = blurred.A.T @ blurred.A
 for method in ("quasi_optimality", "gcv"):
     sel = si.select_lambda(
-        blur,
-        blurred,
+        blurred.A,
+        blurred.b,
         "l2",
         method=method,
-        n_lambdas=16,
+        n_lambdas=26,
         lam_min_ratio=1e-5,
         tol=1e-9,
         max_iter=20000,
         rng=0,
     )
     ridge = [
-        np.linalg.solve(blur.T @ blur + lam * np.eye(n_blur), blur.T @ blurred)
+        np.linalg.solve(normal + lam * np.eye(normal.shape[0]), blurred.A.T @ blurred.b)
         for lam in sel.path_lams
     ]
-    snr = [metrics.snr_db(smooth, x) for x in ridge]
+    snr = [metrics.snr_db(blurred.x_true, x) for x in ridge]
     print(
         f"Tikhonov on a blur, {method:16s}: SNR {snr[sel.index]:.2f} dB, "
         f"{max(snr) - snr[sel.index]:.2f} dB below the oracle of the grid"

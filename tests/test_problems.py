@@ -20,6 +20,7 @@ from sparseinv.problems import (
     compressed_sensing,
     density_contrast,
     ecg,
+    gaussian_blur,
     layers,
     radon_two_dictionary,
     size_only,
@@ -70,6 +71,7 @@ MAKERS = {
     "radon_two_dictionary": lambda rng, snr: radon_two_dictionary(
         50, 20, npx_linear=21, npx_parabolic=8, snr_db=snr, rng=rng
     ),
+    "gaussian_blur": lambda rng, snr: gaussian_blur(60, snr_db=snr, rng=rng),
 }
 if pywt is not None:
     MAKERS["ecg"] = lambda rng, snr: ecg(0.4, n_samples=512, level=4, snr_db=snr, rng=rng)
@@ -471,6 +473,9 @@ BAD_ARGUMENTS = [
     (lambda: block_sparse([10, 5], [1, 1], column_scales=[1.0]), "column_scales"),
     (lambda: block_sparse([10, 5], [1, 1], labels=["a"]), "labels"),
     (lambda: layers(n_measurements=0), "n_measurements"),
+    (lambda: gaussian_blur(0), "n"),
+    (lambda: gaussian_blur(width=0.0), "width"),
+    (lambda: gaussian_blur(snr_db=float("nan")), "snr_db"),
     (lambda: spikes_and_cosines(16, 17, 1, 8), "n_spikes must be <= n"),
     (lambda: spikes_and_cosines(16, 1, 17, 8), "n_cosines"),
     (lambda: spikes_and_cosines(16, 1, 1, 8, amplitudes="x"), "amplitudes"),

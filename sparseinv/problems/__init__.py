@@ -1,4 +1,5 @@
-"""Test problems for sparse inversion: synthetic, real (ECG, a stacked seismic volume) and seismic.
+"""Test problems for sparse inversion: synthetic, real (ECG, a stacked seismic volume), seismic
+and one smooth (a Gaussian blur, for ridge).
 
 Every generator returns a :class:`Problem` (``A``, ``b``, ``x_true``, ``groups``,
 ``noise_std``...), is deterministic for a given ``rng`` seed and solves in seconds with
@@ -27,6 +28,7 @@ from sparseinv.problems.signals import (
     size_only,
     spikes_and_cosines,
 )
+from sparseinv.problems.smooth import gaussian_blur
 from sparseinv.problems.windows import window_layout
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "estimate_wavelet",
     "field_spike_deconvolution",
     "field_trace_interpolation",
+    "gaussian_blur",
     "layers",
     "load_stacked_volume",
     "radon_two_dictionary",
