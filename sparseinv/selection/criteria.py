@@ -360,6 +360,12 @@ class QuasiOptimality(FitCriterion):
     where close spikes merge or split, and the flat stretch before a jump can pass
     for the minimum. Prefer ``"cv"`` for the Lasso.
 
+    It chooses one λ (``per_group = False``). Minimised over one λ per group by
+    the pattern search, it tracked no recovery: on the ECG of the benchmark's
+    ``selection_regret`` case (first four draws) it ended 18–24 dB below the
+    per-group oracle, and on a 300-sample deconvolution 4.6 dB below its own
+    single λ.
+
     Examples
     --------
     >>> import numpy as np, sparseinv as si
@@ -373,7 +379,7 @@ class QuasiOptimality(FitCriterion):
     name = "quasi_optimality"
     needs_df = False
     per_group = False
-    single_only = "quasi-optimality over G values rewards the λ_g that empty a group"
+    single_only = "quasi-optimality minimised over G values does not track the recovery"
 
     def __init__(self, engine: Engine, *, ratio: float = 10.0**0.1, **kwargs: Any) -> None:
         super().__init__(engine, **kwargs)

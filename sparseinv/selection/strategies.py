@@ -292,9 +292,10 @@ def select_strategy(
     same information, starting from the SURE-best λ on the discrepancy path (scored
     from its fits, no new solve); the result's ``method`` is ``"sure"``.
 
-    **Per-group λ under quasi-optimality.** Its comparison of λ with ρλ has no
-    per-group form: minimised over G values, it rewards the λ_g that empty a group
-    (an empty group no longer moves). Its per-group λ therefore minimize the held-out
+    **Per-group λ under quasi-optimality.** It chooses one λ: minimised over G
+    values it does not track the recovery (see
+    :class:`~sparseinv.selection.criteria.QuasiOptimality`). Its per-group λ
+    therefore minimize the held-out
     error of K-fold cross-validation (``n_folds``, ``n_repeats``), the criterion that
     needs no σ either, starting from the quasi-optimal single λ; the result's
     ``method`` is ``"cv"``.
