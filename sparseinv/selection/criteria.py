@@ -86,9 +86,7 @@ class Criterion(abc.ABC):
     name: ClassVar[str] = ""
     #: whether the criterion needs the noise level σ
     needs_noise_std: ClassVar[bool] = False
-    #: whether the per-group search may minimise it
-    per_group: ClassVar[bool] = True
-    #: why not, where it may not
+    #: why it chooses one λ only; empty where the per-group search may minimise it
     single_only: ClassVar[str] = ""
     #: whether it needs the degrees of freedom of each fit (a Hutchinson estimate for L2)
     needs_df: ClassVar[bool] = True
@@ -303,7 +301,6 @@ class Discrepancy(FitCriterion):
 
     name = "discrepancy"
     needs_noise_std = True
-    per_group = False
     single_only = "the discrepancy principle is one equation and cannot fix G values"
 
     def score(self, fit: Fit) -> float:
@@ -360,7 +357,7 @@ class QuasiOptimality(FitCriterion):
     where close spikes merge or split, and the flat stretch before a jump can pass
     for the minimum. Prefer ``"cv"`` for the Lasso.
 
-    It chooses one λ (``per_group = False``). Minimised over one λ per group by
+    It chooses one λ (``single_only`` says why). Minimised over one λ per group by
     the pattern search, it tracked no recovery: on the ECG of the benchmark's
     ``selection_regret`` case (first four draws) it ended 18–24 dB below the
     per-group oracle, and on a 300-sample deconvolution 4.6 dB below its own
@@ -378,7 +375,6 @@ class QuasiOptimality(FitCriterion):
 
     name = "quasi_optimality"
     needs_df = False
-    per_group = False
     single_only = "quasi-optimality minimised over G values does not track the recovery"
 
     def __init__(self, engine: Engine, *, ratio: float = 10.0**0.1, **kwargs: Any) -> None:
@@ -615,7 +611,6 @@ class Oracle(FitCriterion):
 
     name = "oracle"
     needs_df = False
-    per_group = True
 
     def __init__(
         self,

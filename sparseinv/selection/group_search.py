@@ -278,13 +278,13 @@ def search_groups(
     engine = run.engine
     single = run.result
     state0 = run.state
-    # what the search adds, from here (a new criterion's start included)
-    scoring = run.criterion if criterion is None else criterion
-    solves0 = engine.n_solves + scoring.n_solves
-    apps0 = engine.n_applications + scoring.n_applications
+    given = criterion is not None
     if criterion is None:
         criterion = run.criterion
-    elif isinstance(criterion, FitCriterion):  # score the run's path with it: no solve
+    # what the search adds, from here (a new criterion's start included)
+    solves0 = engine.n_solves + criterion.n_solves
+    apps0 = engine.n_applications + criterion.n_applications
+    if given and isinstance(criterion, FitCriterion):  # score the run's path: no solve
         values = np.array([criterion.score(fit) for fit in run.fits])
         index = criterion.choose(values, run.fits)
         state0 = run.fits[index]
@@ -298,7 +298,7 @@ def search_groups(
             criterion_value=float(values[index]),
             criterion=values,
         )
-    else:  # a criterion with its own solves (CV): scored at the run's λ, the start
+    elif given:  # a criterion with its own solves (CV): scored at the run's λ, the start
         value, state0 = criterion.evaluate(np.full(G, float(single.lam)), None)
         single = replace(single, method=criterion.name, criterion_value=float(value))
     lam0 = float(single.lam)

@@ -235,8 +235,8 @@ def select_group_lambdas(
     ((2,), True)
     """
     method = check_choice(method, "method", tuple(CRITERIA))
-    if not CRITERIA[method].per_group:
-        supported = sorted(k for k, c in CRITERIA.items() if c.per_group)
+    if CRITERIA[method].single_only:
+        supported = sorted(k for k, c in CRITERIA.items() if not c.single_only)
         raise ValueError(
             f"method must be one of {supported} for per-group λ; got {method!r} "
             f"({CRITERIA[method].single_only})"
